@@ -1,0 +1,13 @@
+namespace Netmap.Abi;
+
+/// <summary>nmreq_option.nro_reqtype (NETMAP_REQ_OPT_*).</summary>
+public enum OptionType : uint
+{
+    ExtMem = 1,
+    SyncKloopEventFds = 2,
+    Csb = 3,
+    SyncKloopMode = 4,
+    Offsets = 5,
+    /// <summary>NETMAP_REQ_OPT_MAX: first type that is not indexed (stays EOPNOTSUPP).</summary>
+    Max = 6,
+}

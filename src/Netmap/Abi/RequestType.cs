@@ -1,0 +1,21 @@
+namespace Netmap.Abi;
+
+/// <summary>nmreq_header.nr_reqtype (NETMAP_REQ_*).</summary>
+public enum RequestType : ushort
+{
+    Register = 1,
+    PortInfoGet = 2,
+    ValeAttach = 3,
+    ValeDetach = 4,
+    ValeList = 5,
+    PortHeaderSet = 6,
+    PortHeaderGet = 7,
+    ValeNewInterface = 8,
+    ValeDeleteInterface = 9,
+    ValePollingEnable = 10,
+    ValePollingDisable = 11,
+    PoolsInfoGet = 12,
+    SyncKloopStart = 13,
+    SyncKloopStop = 14,
+    CsbEnable = 15,
+}

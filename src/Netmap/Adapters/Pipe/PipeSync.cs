@@ -1,0 +1,147 @@
+using System.Runtime.CompilerServices;
+using Netmap.Abi;
+using Netmap.Interop;
+using Netmap.Rings;
+
+namespace Netmap.Adapters.Pipe;
+
+/// <summary>
+/// The sync routines of a netmap pipe, run by whichever process calls TxSync/RxSync (the two ends already share
+/// every buffer, so no engine is involved on the data path).
+/// Design: per direction, the sender's TX kring T and the receiver's RX kring R have the same number of slots and
+/// slot i of T pairs with slot i of R. The sender is the only writer of T's state and of R.HwTail (publication);
+/// the receiver is the only writer of R.HwCur (release). Slot i belongs to the receiver while it lies in
+/// [R.HwCur, R.HwTail), to the sender otherwise; so one slot is always empty and capacity is num_slots - 1.
+/// Ordering: slots are written before the index that hands them over is published (Volatile.Write = release),
+/// and read after the peer's index is read (Volatile.Read = acquire). Wakeups follow design-notes: publish, full
+/// fence, read the peer's NeedKick, write its eventfd only if set.
+/// </summary>
+internal static class PipeSync
+{
+    /// <summary>txsync: hands slots [hwcur, head) to the peer, publishing only up to the end of the last complete
+    /// packet (no NS_MOREFRAG), then reclaims what the receiver released. False when the ring had to be reinitialised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool TxSync(Kring k, uint token)
+    {
+        ref var ks = ref k.State;
+        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true; // busy: another fd is syncing
+        try
+        {
+            var ring = k.Ring;
+            ref var rh = ref ring.Header;
+            uint n = k.NumSlots;
+            if (!SyncPrologue.Tx(ref rh, ref ks, n, out uint head))
+            {
+                SyncPrologue.Reinit(ring, ref ks);
+                return false;
+            }
+            var peer = k.Peer!;
+            ref var ps = ref peer.State;
+            var peerRing = peer.Ring;
+            uint hwcur = ks.HwCur;
+            if (hwcur != head)
+            {
+                uint complete = hwcur;
+                ulong bytes = 0;
+                uint bufTotal = ring.BufferCount, bufSize = ring.BufferSize;
+                for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
+                {
+                    ref var ts = ref ring.Slot(i);
+                    ref var rs = ref peerRing.Slot(i);
+                    uint idx = ts.BufferIndex;
+                    ushort len = ts.Length;
+                    if (idx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers || len > bufSize)
+                    {
+                        len = 0; ks.BadIndices++;
+                    }
+                    rs.BufferIndex = idx;
+                    rs.Length = len;
+                    rs.Ptr = ts.Ptr;
+                    var f = ts.Flags & ~SlotFlags.BufferChanged;
+                    rs.Flags = f;
+                    ts.Flags = f;
+                    bytes += len;
+                    if ((f & SlotFlags.MoreFragments) == 0) complete = i + 1 == n ? 0 : i + 1;
+                }
+                if (complete != hwcur)
+                {
+                    Volatile.Write(ref ps.HwTail, complete); // R1: pairs with A1 in RxSync
+                    ks.Slots += RingMath.Distance(hwcur, complete, n);
+                    ks.Bytes += bytes;
+                    ks.HwCur = complete;
+                    Interlocked.MemoryBarrier();
+                    if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
+                        EventFd.Signal(k.PeerKickFd);
+                }
+            }
+            // Reclaim: everything before the receiver's hwcur is ours again.
+            uint released = Volatile.Read(ref ps.HwCur); // A2: pairs with R2 in RxSync
+            if (released < n)
+            {
+                uint hwtail = released == 0 ? n - 1 : released - 1;
+                ks.HwTail = hwtail;
+            }
+            else ks.BadIndices++;
+            rh.Tail = ks.RTail = ks.HwTail;
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref ks.SyncLock, 0);
+        }
+    }
+
+    /// <summary>rxsync: returns slots [hwcur, head) to the sender (a buffer swapped in by the receiver flows back with
+    /// NS_BUF_CHANGED), then exposes what the sender published. Stamps ring.ts. False when the ring had to be reinitialised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool RxSync(Kring k, uint token)
+    {
+        ref var ks = ref k.State;
+        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true;
+        try
+        {
+            var ring = k.Ring;
+            ref var rh = ref ring.Header;
+            uint n = k.NumSlots;
+            bool ok = SyncPrologue.Rx(ref rh, ref ks, n, out uint head);
+            if (!ok)
+            {
+                SyncPrologue.Reinit(ring, ref ks);
+                head = ks.RHead < n ? ks.RHead : ks.HwCur; // still fetch new packets, release nothing new
+            }
+            var peer = k.Peer!;
+            ref var ps = ref peer.State;
+            uint hwcur = ks.HwCur;
+            if (hwcur != head)
+            {
+                var peerRing = peer.Ring;
+                for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
+                {
+                    ref var rs = ref ring.Slot(i);
+                    ref var ts = ref peerRing.Slot(i);
+                    if (ts.BufferIndex != rs.BufferIndex)
+                    {
+                        ts.BufferIndex = rs.BufferIndex;
+                        ts.Flags |= SlotFlags.BufferChanged;
+                    }
+                    rs.Flags &= ~SlotFlags.BufferChanged;
+                }
+                Volatile.Write(ref ks.HwCur, head); // R2: pairs with A2 in TxSync
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
+                    EventFd.Signal(k.PeerKickFd);
+            }
+            uint tail = Volatile.Read(ref ks.HwTail); // A1: pairs with R1 in TxSync
+            if (tail >= n) { ks.BadIndices++; tail = ks.RTail < n ? ks.RTail : head; }
+            rh.Tail = ks.RTail = tail;
+            long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+            rh.TsSec = ticks / TimeSpan.TicksPerSecond;
+            rh.TsUsec = ticks % TimeSpan.TicksPerSecond / 10;
+            return ok;
+        }
+        finally
+        {
+            Volatile.Write(ref ks.SyncLock, 0);
+        }
+    }
+}

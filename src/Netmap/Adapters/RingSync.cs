@@ -1,0 +1,34 @@
+using System.Runtime.CompilerServices;
+using Netmap.Adapters.Pipe;
+using Netmap.Rings;
+
+namespace Netmap.Adapters;
+
+/// <summary>Client-side entry to a ring's sync routine, chosen by the kring's kind (a switch, not a virtual call).</summary>
+internal static class RingSync
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TxSync(Kring k, uint token) => k.Kind switch
+    {
+        KringKind.PipeTx => PipeSync.TxSync(k, token),
+        _ => NullSync(k, tx: true),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool RxSync(Kring k, uint token) => k.Kind switch
+    {
+        KringKind.PipeRx => PipeSync.RxSync(k, token),
+        _ => NullSync(k, tx: false),
+    };
+
+    /// <summary>Null ports: the prologue's checks and repairs, then nothing moves.</summary>
+    private static bool NullSync(Kring k, bool tx)
+    {
+        ref var ks = ref k.State;
+        ref var h = ref k.Ring.Header;
+        bool ok = tx ? SyncPrologue.Tx(ref h, ref ks, k.NumSlots, out _) : SyncPrologue.Rx(ref h, ref ks, k.NumSlots, out _);
+        if (!ok) { SyncPrologue.Reinit(k.Ring, ref ks); return false; }
+        h.Tail = ks.RTail;
+        return true;
+    }
+}

@@ -1,0 +1,428 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Netmap.Abi;
+using Netmap.Adapters;
+using Netmap.Hosting;
+using Netmap.Interop;
+using Netmap.Rings;
+
+namespace Netmap.Api;
+
+/// <summary>
+/// An open netmap port: libnetmap's nmport_d plus the NIOCTXSYNC / NIOCRXSYNC / poll() of the original.
+/// <code>
+/// using var port = NetmapPort.Open("netmap:p{1");
+/// var ring = port.TxRings[0];
+/// ... fill slots [ring.Head, ring.Tail), advance ring.Head = ring.Cur ...
+/// port.TxSync();
+/// </code>
+/// Threading: one thread per ring; TxSync/RxSync/Poll of one port from one thread at a time.
+/// The data path (syncs, Inject, NextPacket, Dispatch) allocates nothing and throws nothing for valid use.
+/// </summary>
+public sealed class NetmapPort : IDisposable
+{
+    private readonly IControlChannel _channel;
+    private readonly ChannelRegistration _registration;
+    private readonly Kring[] _tx;
+    private readonly Kring[] _rx;
+    private readonly uint _token;
+    private readonly bool _txPoll;
+    private readonly long _spinTicks;
+    private int _curTx, _curRx;
+    private bool _disposed;
+
+    private NetmapPort(PortSpec spec, IControlChannel channel, ChannelRegistration reg, in NmReqRegister r, NetmapPortOptions options)
+    {
+        Spec = spec;
+        _channel = channel;
+        _registration = reg;
+        _token = reg.Token;
+        MemId = r.MemId;
+        MemSize = (long)r.MemSize;
+        ExtraBuffers = r.ExtraBufs;
+        TxSlots = r.TxSlots; RxSlots = r.RxSlots;
+        _txPoll = (spec.Flags & RegisterFlags.NoTxPoll) == 0;
+        _spinTicks = (long)(options.Spin.TotalSeconds * Stopwatch.Frequency);
+        var mem = reg.Memory;
+        string owner = spec.Spec;
+        Layout = RegionLayout.Read(mem, MemSize, owner);
+        long nifp = (long)r.Offset;
+        if (!mem.Contains(nifp, NetmapIfHeader.Size))
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"nr_offset {nifp} outside the region");
+        ref var ni = ref mem.Ref<NetmapIfHeader>(nifp);
+        long nOfs = (long)ni.TxRings + ni.HostTxRings + ni.RxRings + ni.HostRxRings;
+        if (nOfs > 4 * 1024 || !mem.Contains(nifp, NetmapIfHeader.Size + 8 * nOfs))
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, "netmap_if ring table outside the region");
+        Interface = new NetmapInterface(mem, nifp, (int)nOfs);
+        _tx = BindRings(mem, Layout, Interface, 0, (int)Interface.TxRings, owner, out int firstTx);
+        _rx = BindRings(mem, Layout, Interface, (int)(Interface.TxRings + Interface.HostTxRings), (int)Interface.RxRings, owner, out int firstRx);
+        FirstTxRing = firstTx; FirstRxRing = firstRx;
+        foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
+        TxRings = _tx.Select(k => k.Ring).ToArray();
+        RxRings = _rx.Select(k => k.Ring).ToArray();
+    }
+
+    /// <summary>The parsed port name.</summary>
+    public PortSpec Spec { get; }
+    /// <summary>The port's netmap_if.</summary>
+    public NetmapInterface Interface { get; }
+    /// <summary>Bound TX rings, from <see cref="FirstTxRing"/> on.</summary>
+    public IReadOnlyList<NetmapRing> TxRings { get; }
+    /// <summary>Bound RX rings, from <see cref="FirstRxRing"/> on.</summary>
+    public IReadOnlyList<NetmapRing> RxRings { get; }
+    /// <summary>Index (in the netmap_if) of the first bound TX / RX ring.</summary>
+    public int FirstTxRing { get; }
+    public int FirstRxRing { get; }
+    public uint TxSlots { get; }
+    public uint RxSlots { get; }
+    /// <summary>nr_mem_id of the port's region.</summary>
+    public ushort MemId { get; }
+    /// <summary>nr_memsize.</summary>
+    public long MemSize { get; }
+    /// <summary>Extra buffers obtained (chained from <see cref="NetmapInterface.BufsHead"/>).</summary>
+    public uint ExtraBuffers { get; }
+    internal RegionLayout Layout { get; }
+    internal IReadOnlyList<Kring> TxKrings => _tx;
+    internal IReadOnlyList<Kring> RxKrings => _rx;
+
+    /// <summary>The eventfd that becomes readable when the port may have become ready. For your own epoll/select
+    /// loop: call <see cref="PrepareWait"/> before sleeping on it, and <see cref="Poll"/> with timeout 0 after.</summary>
+    public int FileDescriptor => _registration.KickFd;
+
+    /// <summary>Opens <paramref name="spec"/> (netmap's port-name grammar) in netmapd, starting it if needed.</summary>
+    public static NetmapPort Open(string spec, NetmapPortOptions? options = null) => Open(spec, NetmapHost.Default, options);
+
+    /// <summary>Opens <paramref name="spec"/> on <paramref name="host"/>. Fails with a <see cref="NetmapException"/>
+    /// naming the port and the cause; nothing is left open then.</summary>
+    public static NetmapPort Open(string spec, NetmapHost host, NetmapPortOptions? options = null)
+    {
+        options ??= new NetmapPortOptions();
+        var ps = PortSpecParser.Parse(spec);
+        ushort memId = ps.MemId;
+        if (ps.ShareWith is not null)
+        {
+            ushort shared = PortInfo(ps.ShareWith, host).MemId;
+            if (memId != 0 && memId != shared)
+                throw NetmapException.Create(spec, "parse", Errno.EINVAL, $"@share={ps.ShareWith} is mem_id {shared} but @{memId} was given");
+            memId = shared;
+        }
+        var req = new ControlRequest(RequestType.Register, ps.Name, NmReqRegister.Size);
+        ref var r = ref req.Body<NmReqRegister>();
+        r.Mode = ps.Mode;
+        r.RingId = ps.RingId;
+        r.Flags = ps.Flags;
+        r.MemId = memId;
+        r.TxRings = (ushort)(ps.TxRings ?? 0); r.RxRings = (ushort)(ps.RxRings ?? 0);
+        r.HostTxRings = (ushort)(ps.HostTxRings ?? 0); r.HostRxRings = (ushort)(ps.HostRxRings ?? 0);
+        r.TxSlots = ps.TxSlots ?? 0; r.RxSlots = ps.RxSlots ?? 0;
+        r.ExtraBufs = options.ExtraBuffers;
+        if (ps.ExtMem is not null) req.AddOption(new NmReqOptExtMem { Option = new NmReqOption { Type = OptionType.ExtMem } });
+        if (ps.Offset is not null)
+            req.AddOption(new NmReqOptOffsets { Option = new NmReqOption { Type = OptionType.Offsets }, InitialOffset = ps.Offset.Initial, OffsetBits = ps.Offset.Bits ?? 0 });
+
+        var channel = host.OpenChannel();
+        ChannelRegistration? reg = null;
+        try
+        {
+            var err = channel.Control(req.Message, out reg, out string? detail);
+            if (err != Errno.None)
+                throw new NetmapException(err, $"{spec}: NIOCCTRL REGISTER: {err}" + Detail(detail, spec));
+            if (reg is null)
+                throw NetmapException.Create(spec, "NIOCCTRL REGISTER", Errno.EPROTO, $"{channel.Description} sent no region");
+            return new NetmapPort(ps, channel, reg, req.Body<NmReqRegister>(), options);
+        }
+        catch
+        {
+            reg?.Dispose();
+            channel.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>NETMAP_REQ_PORT_INFO_GET for <paramref name="spec"/> (empty name part = allocator info).</summary>
+    public static NmReqPortInfoGet PortInfo(string spec, NetmapHost? host = null)
+    {
+        var ps = PortSpecParser.Parse(spec);
+        var req = new ControlRequest(RequestType.PortInfoGet, ps.Name, NmReqPortInfoGet.Size);
+        req.Body<NmReqPortInfoGet>().MemId = ps.MemId;
+        using var channel = (host ?? NetmapHost.Default).OpenChannel();
+        var err = channel.Control(req.Message, out var reg, out string? detail);
+        reg?.Dispose();
+        if (err != Errno.None) throw new NetmapException(err, $"{spec}: NIOCCTRL PORT_INFO_GET: {err}" + Detail(detail, spec));
+        return req.Body<NmReqPortInfoGet>();
+    }
+
+    private static string Detail(string? detail, string spec)
+    {
+        if (string.IsNullOrEmpty(detail)) return "";
+        // The engine's detail is "name: op: ERRNO, cause"; keep the cause.
+        int comma = detail.IndexOf(", ", StringComparison.Ordinal);
+        return ", " + (comma >= 0 ? detail[(comma + 2)..] : detail);
+    }
+
+    private static Kring[] BindRings(MappedMemory mem, in RegionLayout layout, NetmapInterface ni, int ofsBase, int count, string owner, out int first)
+    {
+        var list = new List<Kring>();
+        first = -1;
+        for (int i = 0; i < count; i++)
+        {
+            long ofs = ni.RingOffset(ofsBase + i);
+            if (ofs == 0) { if (first >= 0) break; continue; }
+            if (first < 0) first = i;
+            list.Add(Kring.Open(mem, layout, ni.Offset + ofs, owner));
+        }
+        if (first < 0) first = 0;
+        return list.ToArray();
+    }
+
+    private void ConnectPeer(MappedMemory mem, Kring k, int peerKickFd, string owner)
+    {
+        ref var ks = ref k.State;
+        if (k.Kind is not (KringKind.PipeTx or KringKind.PipeRx)) return;
+        uint peer = ks.PeerRing;
+        if (peer >= Layout.RingObjTotal)
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names peer ring {peer}, outside the region");
+        long peerState = Layout.KringTableOffset + (long)peer * KringState.Size;
+        long peerRing = mem.Ref<KringState>(peerState).RingOffset;
+        var p = Kring.Open(mem, Layout, peerRing, owner);
+        if (p.NumSlots != k.NumSlots || p.Kind != (k.Kind == KringKind.PipeTx ? KringKind.PipeRx : KringKind.PipeTx))
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} and its peer {peer} do not match");
+        k.Peer = p;
+        k.PeerKickFd = peerKickFd;
+    }
+
+    // ---------------------------------------------------------------- data path
+
+    /// <summary>NIOCTXSYNC: hands [hwcur, head) of every bound TX ring to the port and refreshes tail.
+    /// False when a ring had to be reinitialised (its head/cur or slots were invalid; that ring's sync was skipped).</summary>
+    public bool TxSync()
+    {
+        bool ok = true;
+        var tx = _tx;
+        for (int i = 0; i < tx.Length; i++) ok &= RingSync.TxSync(tx[i], _token);
+        return ok;
+    }
+
+    /// <summary>NIOCRXSYNC: releases [hwcur, head) of every bound RX ring and exposes new slots up to tail.
+    /// False when a ring had to be reinitialised (new slots are still fetched).</summary>
+    public bool RxSync()
+    {
+        bool ok = true;
+        var rx = _rx;
+        for (int i = 0; i < rx.Length; i++) ok &= RingSync.RxSync(rx[i], _token);
+        return ok;
+    }
+
+    /// <summary>
+    /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
+    /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd
+    /// with "need kick" armed so the peer wakes it. Returns None on timeout.
+    /// </summary>
+    public PollEvents Poll(PollEvents events, int timeoutMs)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
+        var ready = SyncAndCheck(events);
+        if (ready != PollEvents.None || timeoutMs == 0) return ready;
+        long spinEnd = Math.Min(deadline, start + _spinTicks);
+        while (Stopwatch.GetTimestamp() < spinEnd)
+        {
+            Thread.SpinWait(20);
+            ready = SyncAndCheck(events);
+            if (ready != PollEvents.None) return ready;
+        }
+        while (true)
+        {
+            Arm(events, true);
+            ready = SyncAndCheck(events);
+            if (ready != PollEvents.None) { Arm(events, false); return ready; }
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline) { Arm(events, false); return PollEvents.None; }
+            int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
+            FdPoll.WaitReadable(_registration.KickFd, waitMs);
+            DrainKick();
+        }
+    }
+
+    /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your
+    /// own event loop. Returns the events already ready (then do not sleep).</summary>
+    public PollEvents PrepareWait(PollEvents events)
+    {
+        Arm(events, true);
+        var ready = SyncAndCheck(events);
+        if (ready != PollEvents.None) Arm(events, false);
+        return ready;
+    }
+
+    /// <summary>Resets the eventfd after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
+    public void AcknowledgeWakeup() => DrainKick();
+
+    /// <summary>Async wait for <paramref name="events"/>: a sleep on the eventfd on a pool thread, in slices so that
+    /// cancellation is honoured within ~50 ms. Completes synchronously when the port is already ready.</summary>
+    public ValueTask<PollEvents> WaitAsync(PollEvents events, CancellationToken cancellationToken = default)
+    {
+        var ready = Poll(events, 0);
+        if (ready != PollEvents.None) return new ValueTask<PollEvents>(ready);
+        return new ValueTask<PollEvents>(Task.Factory.StartNew(() =>
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var r = Poll(events, 50);
+                if (r != PollEvents.None) return r;
+            }
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+    }
+
+    private PollEvents SyncAndCheck(PollEvents events)
+    {
+        var ready = PollEvents.None;
+        if ((events & PollEvents.Out) != 0 || _txPoll)
+        {
+            foreach (var k in _tx)
+            {
+                if ((events & PollEvents.Out) == 0 && k.State.HwCur == k.Ring.Head) continue; // only flushing: skip idle rings
+                if (!RingSync.TxSync(k, _token)) ready |= PollEvents.Error;
+                if ((events & PollEvents.Out) != 0 && k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.Out;
+            }
+        }
+        if ((events & PollEvents.In) != 0)
+        {
+            foreach (var k in _rx)
+            {
+                if (!RingSync.RxSync(k, _token)) ready |= PollEvents.Error;
+                if (k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.In;
+            }
+        }
+        return ready;
+    }
+
+    private void Arm(PollEvents events, bool on)
+    {
+        uint v = on ? 1u : 0u;
+        if ((events & PollEvents.In) != 0) foreach (var k in _rx) Volatile.Write(ref k.State.NeedKick, v);
+        if ((events & PollEvents.Out) != 0) foreach (var k in _tx) Volatile.Write(ref k.State.NeedKick, v);
+        if (on) Interlocked.MemoryBarrier(); // pairs with the waker's fence between publish and reading NeedKick
+    }
+
+    private void DrainKick() => EventFd.Drain(_registration.KickFd);
+
+    /// <summary>
+    /// nmport_inject: copies <paramref name="frame"/> into the next TX ring with room (round robin from the current
+    /// one), split into nr_buf_size fragments chained with NS_MOREFRAG, and advances head and cur. Does not sync.
+    /// Returns false (nothing written) when no ring has room or the frame needs more than 64 fragments.
+    /// </summary>
+    public bool Inject(ReadOnlySpan<byte> frame)
+    {
+        var tx = _tx;
+        if (tx.Length == 0 || frame.Length == 0) return false;
+        for (int attempt = 0; attempt < tx.Length; attempt++)
+        {
+            int ri = _curTx + attempt;
+            if (ri >= tx.Length) ri -= tx.Length;
+            var ring = tx[ri].Ring;
+            uint bs = ring.BufferSize;
+            uint frags = (uint)((frame.Length + bs - 1) / bs);
+            if (frags > NetmapConstants.MaxFragments || ring.Space < frags) continue;
+            uint head = ring.Head;
+            int off = 0;
+            for (uint f = 0; f < frags; f++)
+            {
+                ref var slot = ref ring.Slot(head);
+                int len = (int)Math.Min(bs, (uint)(frame.Length - off));
+                frame.Slice(off, len).CopyTo(ring.Buffer(slot.BufferIndex));
+                slot.Length = (ushort)len;
+                slot.Flags = (slot.Flags & ~SlotFlags.MoreFragments) | (f + 1 < frags ? SlotFlags.MoreFragments : SlotFlags.None);
+                off += len;
+                head = ring.Next(head);
+            }
+            ring.Head = ring.Cur = head;
+            _curTx = ri;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// nm_nextpkt: the next received slot of any bound RX ring (round robin from the current one), consumed
+    /// (head and cur advance). The bytes stay valid until the next RxSync/Poll. False when every ring is empty.
+    /// </summary>
+    public bool NextPacket(out Span<byte> frame, out SlotFlags flags)
+    {
+        var rx = _rx;
+        for (int attempt = 0; attempt < rx.Length; attempt++)
+        {
+            int ri = _curRx + attempt;
+            if (ri >= rx.Length) ri -= rx.Length;
+            var ring = rx[ri].Ring;
+            uint head = ring.Head;
+            if (head == ring.Tail) continue;
+            ref var slot = ref ring.Slot(head);
+            frame = ring.IsValidBuffer(slot.BufferIndex) ? ring.Payload(slot) : Span<byte>.Empty;
+            flags = slot.Flags;
+            ring.Head = ring.Cur = ring.Next(head);
+            _curRx = ri;
+            return true;
+        }
+        frame = default;
+        flags = SlotFlags.None;
+        return false;
+    }
+
+    /// <summary>nm_dispatch: hands up to <paramref name="count"/> received slots (all available if &lt;= 0) to
+    /// <paramref name="handler"/>, consuming them. Returns how many. Does not sync.</summary>
+    public int Dispatch(int count, PacketHandler handler)
+    {
+        var h = new DelegateHandler(handler);
+        return Dispatch(count, ref h);
+    }
+
+    /// <summary>nm_dispatch with a struct handler (no delegate call per packet).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int Dispatch<THandler>(int count, ref THandler handler) where THandler : struct, IPacketHandler
+    {
+        int done = 0;
+        var rx = _rx;
+        int limit = count <= 0 ? int.MaxValue : count;
+        for (int attempt = 0; attempt < rx.Length && done < limit; attempt++)
+        {
+            int ri = _curRx + attempt;
+            if (ri >= rx.Length) ri -= rx.Length;
+            var ring = rx[ri].Ring;
+            uint head = ring.Head, tail = ring.Tail;
+            while (head != tail && done < limit)
+            {
+                ref var slot = ref ring.Slot(head);
+                handler.Handle(ring.IsValidBuffer(slot.BufferIndex) ? ring.Payload(slot) : ReadOnlySpan<byte>.Empty);
+                head = ring.Next(head);
+                done++;
+            }
+            ring.Head = ring.Cur = head;
+            if (head != tail) _curRx = ri;
+        }
+        return done;
+    }
+
+    private readonly struct DelegateHandler(PacketHandler h) : IPacketHandler
+    {
+        public void Handle(ReadOnlySpan<byte> frame) => h(frame);
+    }
+
+    /// <summary>The bytes of buffer <paramref name="bufferIndex"/> of the port's region (e.g. an extra buffer).</summary>
+    public Span<byte> Buffer(uint bufferIndex)
+    {
+        if (bufferIndex >= Layout.BufObjTotal) throw new ArgumentOutOfRangeException(nameof(bufferIndex));
+        return _registration.Memory.Span(Layout.BufPoolOffset + (long)bufferIndex * Layout.BufObjSize, (int)Layout.BufObjSize);
+    }
+
+    /// <summary>Unregisters: the engine reclaims the extra buffers then reachable from ni_bufs_head, drops
+    /// exclusive holds, and frees the port's rings when nobody else keeps them.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _channel.Dispose();
+        _registration.Dispose();
+    }
+}

@@ -1,0 +1,4 @@
+namespace Netmap.Api;
+
+/// <summary>nm_dispatch's callback: one slot's bytes, valid only during the call.</summary>
+public delegate void PacketHandler(ReadOnlySpan<byte> frame);

@@ -1,0 +1,474 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Netmap.Abi;
+using Netmap.Adapters;
+using Netmap.Adapters.Null;
+using Netmap.Adapters.Pipe;
+using Netmap.Memory;
+using Netmap.Rings;
+
+namespace Netmap.Engine;
+
+/// <summary>
+/// The user-space netmap "kernel": allocators, adapters, registrations and the NIOCCTRL request processing of
+/// spec section 2.2. Hosted in a process (embedded) or by netmapd; both hosts pass requests in
+/// <see cref="RequestMessage"/> form. Control operations are serialised by one lock; the data path never
+/// enters the engine (pipe and null syncs run in the clients over the shared region).
+/// </summary>
+public sealed class NetmapEngine : IDisposable
+{
+    private readonly object _lock = new();
+    private readonly AllocatorRegistry _allocators;
+    private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
+    private readonly List<ulong> _optionScratch = new();
+    private uint _nextToken = 1;
+    private bool _disposed;
+
+    public NetmapEngine() : this(null) { }
+
+    internal NetmapEngine(AllocatorParameters? globalParameters) => _allocators = new AllocatorRegistry(globalParameters);
+
+    /// <summary>Optional sink for engine diagnostics (double frees, reclaimed clients...).</summary>
+    public Action<string>? Log { get; set; }
+
+    internal AllocatorRegistry Allocators => _allocators;
+
+    internal EngineSession OpenSession(string peer) => new(this, peer);
+
+    /// <summary>Live registrations (for diagnostics and tests).</summary>
+    public int RegistrationCount { get; private set; }
+
+    /// <summary>Live pipes across all parents.</summary>
+    public int PipeCount { get { lock (_lock) return _pipeParents.Values.Sum(p => p.Count); } }
+
+    /// <summary>Free buffers of allocator <paramref name="memId"/> (-1 if it does not exist).</summary>
+    public long FreeBuffers(ushort memId)
+    {
+        lock (_lock) return _allocators.TryGet(memId, out var r) ? r.Buffers.Free : -1;
+    }
+
+    /// <summary>Double frees the allocators refused so far (all regions alive).</summary>
+    public long DoubleFrees { get { lock (_lock) return _allocators.Regions.Sum(r => r.Buffers.DoubleFrees); } }
+
+    /// <summary>
+    /// Processes one request in place. Returns 0 or an errno (the ioctl's return); on success the body is
+    /// written back; option headers always are. <paramref name="result"/> is set by a successful REGISTER.
+    /// Never throws for bad input.
+    /// </summary>
+    /// <summary>The last failure's message ("p{1: NIOCCTRL REGISTER: EBUSY, tx ring 0 is held exclusively"), per session.</summary>
+    internal Errno Control(EngineSession session, Span<byte> msg, out RegisterResult? result)
+    {
+        result = null;
+        if (msg.Length < NmReqHeader.Size) return Errno.EINVAL;
+        lock (_lock)
+        {
+            if (_disposed) return Errno.ENXIO;
+            ref var h = ref RequestMessage.Header(msg);
+            h.Name[NetmapConstants.RequestIfNameSize - 1] = 0;
+            if (h.Version < NetmapConstants.MinApi || h.Version > NetmapConstants.MaxApi) return Errno.EINVAL;
+            if (h.Reserved != 0) return Errno.EINVAL;
+            int? bodySize = RequestMessage.BodySize(h.RequestType);
+            if (bodySize is null) return Errno.EINVAL;
+            if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
+            if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
+            var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
+            if (optErr != Errno.None) return optErr;
+
+            // Work on a copy of the body: it is written back only on success.
+            Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
+            if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
+            string name = h.GetName();
+            Errno err;
+            try
+            {
+                err = h.RequestType switch
+                {
+                    RequestType.Register => Register(session, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                    RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
+                    RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
+                    RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.PortHeaderSet => PortHeaderSet(name),
+                    RequestType.ValeAttach or RequestType.ValeDetach or RequestType.ValeList or RequestType.ValeNewInterface
+                        or RequestType.ValeDeleteInterface or RequestType.ValePollingEnable or RequestType.ValePollingDisable
+                        => Errno.EOPNOTSUPP,
+                    // Kloop and CSB need a CSB registered first, which this engine does not offer.
+                    RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
+                    _ => Errno.EINVAL,
+                };
+            }
+            catch (NetmapException e)
+            {
+                Log?.Invoke(e.Message);
+                session.LastError = e.Message;
+                err = e.Errno;
+                result = null;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+            {
+                // A request that reached a bug must not take the engine down: report and refuse it.
+                Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
+                err = Errno.EINVAL;
+                result = null;
+            }
+            if (err == Errno.None)
+            {
+                // An option nobody consumed fails the request (and undoes a registration).
+                foreach (var off in _optionScratch)
+                {
+                    if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
+                    {
+                        if (result is not null) { Unregister(session); result = null; }
+                        return Errno.EOPNOTSUPP;
+                    }
+                }
+                if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
+            }
+            return err;
+        }
+    }
+
+    internal void CloseSession(EngineSession session)
+    {
+        lock (_lock) Unregister(session);
+    }
+
+    // ---------------------------------------------------------------- REGISTER
+
+    private Errno Register(EngineSession session, string name, ref NmReqRegister req, out RegisterResult? result)
+    {
+        result = null;
+        if (session.IsClosed) return Errno.EBADF;
+        if (session.Registration is not null) return Errno.EBUSY;
+        if (name.Length == 0) return Errno.EINVAL;
+        var mode = req.Mode;
+        ushort ringId = req.RingId;
+        var flags = req.Flags;
+        if (mode == RegisterMode.Default) TranslateLegacyRingId(ref mode, ref ringId, ref flags);
+        if (mode is RegisterMode.PipeMaster or RegisterMode.PipeSlave || (uint)mode > (uint)RegisterMode.OneSoftware) return Errno.EINVAL;
+        if (req.MemId != 0 && !_allocators.TryGet(req.MemId, out _)) return Errno.EINVAL;
+
+        NetmapAdapter adapter;
+        if (mode == RegisterMode.Null)
+        {
+            if (req.MemId == 0 || !_allocators.TryGet(req.MemId, out var region)) return Errno.EINVAL;
+            adapter = NullAdapter.Create("null:" + name, region, req.TxRings, req.RxRings,
+                req.TxSlots == 0 ? NetmapConstants.BridgeRingSize : req.TxSlots,
+                req.RxSlots == 0 ? NetmapConstants.BridgeRingSize : req.RxSlots, _allocators);
+        }
+        else if ((flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZeroCopyMonitor)) != 0)
+        {
+            throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "monitor ports are not available in this build");
+        }
+        else if (name.IndexOfAny(['{', '}']) >= 0)
+        {
+            if (mode is not (RegisterMode.AllNic or RegisterMode.OneNic)) return Errno.EINVAL;
+            adapter = FindOrCreatePipeEnd(name, ref req);
+        }
+        else if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+        {
+            throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "VALE switches are not available in this build");
+        }
+        else
+        {
+            throw NetmapException.Create(name, "REGISTER", Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
+        }
+
+        try
+        {
+            var reg = Bind(adapter, name, mode, ringId, flags, ref req);
+            session.Registration = reg;
+            RegistrationCount++;
+            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token);
+            return Errno.None;
+        }
+        finally
+        {
+            if (adapter.Registrations == 0) adapter.OnUnused();
+        }
+    }
+
+    private static void TranslateLegacyRingId(ref RegisterMode mode, ref ushort ringId, ref RegisterFlags flags)
+    {
+        ushort legacy = ringId;
+        if ((legacy & NetmapConstants.HardwareRingBit) != 0) { mode = RegisterMode.OneNic; ringId = (ushort)(legacy & NetmapConstants.RingMask); }
+        else if ((legacy & NetmapConstants.SoftwareRingBit) != 0) { mode = RegisterMode.Software; ringId = 0; }
+        else { mode = RegisterMode.AllNic; ringId = 0; }
+        if ((legacy & NetmapConstants.NoTxPollBit) != 0) flags |= RegisterFlags.NoTxPoll;
+    }
+
+    private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req)
+    {
+        int brace = name.IndexOfAny(['{', '}']);
+        string parentName = name[..brace], id = name[(brace + 1)..];
+        bool master = name[brace] == '{';
+        if (parentName.Length == 0 || id.Length == 0 || id.IndexOfAny(['{', '}']) >= 0 || !IsNameText(parentName) || !IsNameText(id))
+            throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, "a pipe name is PARENT{ID or PARENT}ID");
+        if (parentName.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+            throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "pipes on VALE ports are not available in this build");
+
+        // Counts as the master sees them.
+        ushort txr = master ? req.TxRings : req.RxRings, rxr = master ? req.RxRings : req.TxRings;
+        uint txs = master ? req.TxSlots : req.RxSlots, rxs = master ? req.RxSlots : req.TxSlots;
+        if (txr > NetmapConstants.PipeMaxRings || rxr > NetmapConstants.PipeMaxRings)
+            throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"at most {NetmapConstants.PipeMaxRings} rings per pipe direction");
+        if (txs > NetmapConstants.PipeMaxSlots || rxs > NetmapConstants.PipeMaxSlots)
+            throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"at most {NetmapConstants.PipeMaxSlots} slots per pipe ring");
+        if (txr == 0) txr = 1;
+        if (rxr == 0) rxr = 1;
+
+        if (!_pipeParents.TryGetValue(parentName, out var parent))
+        {
+            MemoryRegion region;
+            if (req.MemId != 0)
+            {
+                if (!_allocators.TryGet(req.MemId, out region))
+                    throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mem_id {req.MemId} does not exist");
+            }
+            else
+            {
+                uint slots = Math.Max(NetmapConstants.BridgeRingSize, Math.Max(txs, rxs));
+                uint rings = Math.Max(txr, rxr) + 1u;
+                region = _allocators.CreatePrivate(AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2));
+            }
+            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, p =>
+            {
+                _pipeParents.Remove(p.Name);
+                _allocators.Release(p.Region);
+            });
+            _pipeParents.Add(parentName, parent);
+        }
+        else if (req.MemId != 0 && req.MemId != parent.Region.MemId)
+        {
+            throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"pipe parent {parentName} lives in mem_id {parent.Region.MemId}, not {req.MemId}");
+        }
+
+        if (!parent.TryGet(id, out var pipe))
+        {
+            if (parent.Count >= NetmapConstants.MaxPipes)
+                throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"parent {parentName} already has {NetmapConstants.MaxPipes} pipes");
+            try
+            {
+                pipe = NetmapPipe.Create(parent, id, txr, rxr, txs == 0 ? parent.DefaultSlots : txs, rxs == 0 ? parent.DefaultSlots : rxs);
+            }
+            catch
+            {
+                if (parent.Count == 0) { _pipeParents.Remove(parentName); _allocators.Release(parent.Region); }
+                throw;
+            }
+            parent.Add(pipe);
+        }
+        return master ? pipe.Master : pipe.Slave;
+    }
+
+    private static bool IsNameText(string s)
+    {
+        foreach (char c in s)
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '_' || c == '.')) return false;
+        return true;
+    }
+
+    private Registration Bind(NetmapAdapter a, string name, RegisterMode mode, ushort ringId, RegisterFlags flags, ref NmReqRegister req)
+    {
+        int ntx = a.TxRings.Length, nrx = a.RxRings.Length;
+        int tx0, tx1, rx0, rx1;
+        switch (mode)
+        {
+            case RegisterMode.AllNic:
+            case RegisterMode.Null:
+                tx0 = 0; tx1 = ntx; rx0 = 0; rx1 = nrx; break;
+            case RegisterMode.OneNic:
+                if (ringId >= ntx && ringId >= nrx)
+                    throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"ring {ringId} does not exist ({ntx} tx, {nrx} rx rings)");
+                tx0 = ringId < ntx ? ringId : 0; tx1 = Math.Min(tx0 + 1, ntx);
+                rx0 = ringId < nrx ? ringId : 0; rx1 = Math.Min(rx0 + 1, nrx);
+                break;
+            default:
+                throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{a.Name} has no host rings");
+        }
+        if ((flags & RegisterFlags.RxRingsOnly) != 0) tx1 = tx0;
+        if ((flags & RegisterFlags.TxRingsOnly) != 0) rx1 = rx0;
+        bool exclusive = (flags & RegisterFlags.Exclusive) != 0;
+        for (int i = tx0; i < tx1; i++) CheckBindable(a, name, "tx", i, a.TxUsers[i], a.TxExclusive[i], exclusive);
+        for (int i = rx0; i < rx1; i++) CheckBindable(a, name, "rx", i, a.RxUsers[i], a.RxExclusive[i], exclusive);
+
+        var region = a.Region;
+        int nOfs = ntx + 1 + nrx + 1; // pipes and null ports: ni_host_*_rings = max(1, 0)
+        if (NetmapIfHeader.ObjectSize(nOfs) > region.Interfaces.Geometry.ObjSize)
+            throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"netmap_if with {nOfs} rings does not fit mem_id {region.MemId}");
+        if (!region.Interfaces.TryAllocate(out uint ifIndex))
+            throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"interface pool of mem_id {region.MemId} is exhausted");
+        long nifp = region.Interfaces.ObjectOffset(ifIndex);
+        var mem = region.Mapping;
+        mem.Span(nifp, NetmapIfHeader.ObjectSize(nOfs)).Clear();
+        ref var ni = ref mem.Ref<NetmapIfHeader>(nifp);
+        Span<byte> nameBytes = ni.Name;
+        int len = Math.Min(Encoding.UTF8.GetByteCount(a.Name), NetmapConstants.InterfaceNameSize - 1);
+        Encoding.UTF8.GetBytes(a.Name.AsSpan(), nameBytes[..NetmapConstants.InterfaceNameSize]) ;
+        nameBytes[len..].Clear();
+        ni.Flags = region.IsGlobal ? InterfaceFlags.None : InterfaceFlags.PrivateMemory;
+        ni.TxRings = (uint)ntx; ni.RxRings = (uint)nrx;
+        ni.HostTxRings = Math.Max(1u, a.HostTxRings); ni.HostRxRings = Math.Max(1u, a.HostRxRings);
+        var ofs = mem.Span<long>(nifp + NetmapIfHeader.OffsetOfRingOfs, nOfs);
+        for (int i = tx0; i < tx1; i++) ofs[i] = a.TxRings[i].Offset - nifp;
+        for (int i = rx0; i < rx1; i++) ofs[ntx + (int)ni.HostTxRings + i] = a.RxRings[i].Offset - nifp;
+
+        // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head.
+        uint want = req.ExtraBufs, got = 0, head = 0;
+        for (; got < want; got++)
+        {
+            if (!region.Buffers.TryAllocate(out uint b)) break;
+            mem.Ref<uint>(region.BufferOffset(b)) = head;
+            head = b;
+        }
+        ni.BufsHead = head;
+
+        uint token = _nextToken++;
+        if (_nextToken == 0) _nextToken = 1;
+        for (int i = tx0; i < tx1; i++) { a.TxUsers[i]++; if (exclusive) a.TxExclusive[i] = token; }
+        for (int i = rx0; i < rx1; i++) { a.RxUsers[i]++; if (exclusive) a.RxExclusive[i] = token; }
+        a.Registrations++;
+
+        req.Offset = (ulong)nifp;
+        req.MemSize = (ulong)region.MemSize;
+        req.TxRings = (ushort)ntx; req.RxRings = (ushort)nrx;
+        req.TxSlots = a.TxSlots; req.RxSlots = a.RxSlots;
+        req.HostTxRings = a.HostTxRings; req.HostRxRings = a.HostRxRings;
+        req.MemId = region.MemId;
+        req.ExtraBufs = got;
+        return new Registration
+        {
+            Adapter = a, Token = token, IfIndex = ifIndex, NifpOffset = nifp,
+            TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags,
+        };
+    }
+
+    private static void CheckBindable(NetmapAdapter a, string name, string dir, int ring, int users, uint exclusiveHolder, bool wantExclusive)
+    {
+        if (exclusiveHolder != 0)
+            throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EBUSY, $"{dir} ring {ring} is held exclusively");
+        if (wantExclusive && users > 0)
+            throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EBUSY, $"{dir} ring {ring} already has {users} user(s), cannot bind it exclusively");
+    }
+
+    private void Unregister(EngineSession session)
+    {
+        var reg = session.Registration;
+        if (reg is null) return;
+        session.Registration = null;
+        RegistrationCount--;
+        var a = reg.Adapter;
+        var region = a.Region;
+        var mem = region.Mapping;
+
+        // Extra buffers: free the list now reachable from ni_bufs_head (untrusted: bounded walk, stop on a bad index).
+        uint idx = mem.Ref<NetmapIfHeader>(reg.NifpOffset).BufsHead;
+        uint total = region.Buffers.Geometry.ObjTotal;
+        for (uint steps = 0; idx >= NetmapConstants.ReservedBuffers && idx < total && steps < total; steps++)
+        {
+            uint next = mem.Ref<uint>(region.BufferOffset(idx));
+            if (!region.ReleaseBuffer(idx))
+            {
+                Log?.Invoke($"{a.Name}: extra buffer {idx} freed twice; list walk stopped");
+                break;
+            }
+            idx = next;
+        }
+        region.Interfaces.Release(reg.IfIndex);
+
+        for (int i = reg.TxFirst; i < reg.TxLast; i++)
+        {
+            a.TxUsers[i]--;
+            if (a.TxExclusive[i] == reg.Token) a.TxExclusive[i] = 0;
+        }
+        for (int i = reg.RxFirst; i < reg.RxLast; i++)
+        {
+            a.RxUsers[i]--;
+            if (a.RxExclusive[i] == reg.Token) a.RxExclusive[i] = 0;
+        }
+        // A holder that died inside a sync leaves its lock behind: free it.
+        foreach (var r in a.TxRings) RingFactory.ReleaseLock(region, r, reg.Token);
+        foreach (var r in a.RxRings) RingFactory.ReleaseLock(region, r, reg.Token);
+        if (a is PipeEnd pe)
+        {
+            foreach (var r in pe.Peer.TxRings) RingFactory.ReleaseLock(region, r, reg.Token);
+            foreach (var r in pe.Peer.RxRings) RingFactory.ReleaseLock(region, r, reg.Token);
+        }
+        a.Registrations--;
+        if (a.Registrations == 0) a.OnUnused();
+    }
+
+    // ---------------------------------------------------------------- info requests
+
+    private Errno PortInfoGet(string name, ref NmReqPortInfoGet info)
+    {
+        if (name.Length == 0)
+        {
+            ushort id = info.MemId == 0 ? NetmapConstants.GlobalMemId : info.MemId;
+            if (!_allocators.TryGet(id, out var r)) return Errno.EINVAL;
+            info = new NmReqPortInfoGet { MemSize = (ulong)r.MemSize, MemId = r.MemId };
+            return Errno.None;
+        }
+        var e = WithAdapter(name, info.MemId, a => new NmReqPortInfoGet
+        {
+            MemSize = (ulong)a.Region.MemSize, MemId = a.Region.MemId,
+            TxSlots = a.TxSlots, RxSlots = a.RxSlots,
+            TxRings = (ushort)a.TxRings.Length, RxRings = (ushort)a.RxRings.Length,
+            HostTxRings = a.HostTxRings, HostRxRings = a.HostRxRings,
+        }, out var value);
+        if (e == Errno.None) info = value;
+        return e;
+    }
+
+    private Errno PoolsInfoGet(string name, ref NmReqPoolsInfo info)
+    {
+        if (name.Length == 0) return Errno.EINVAL;
+        var e = WithAdapter(name, info.MemId, a => a.Region.PoolsInfo(), out var value);
+        if (e == Errno.None) info = value;
+        return e;
+    }
+
+    private Errno PortHeaderGet(string name, ref NmReqPortHeader hdr)
+    {
+        if (name.Length == 0) return Errno.EINVAL;
+        var e = WithAdapter(name, 0, _ => new NmReqPortHeader { HeaderLength = 0 }, out var value);
+        if (e == Errno.None) hdr = value;
+        return e;
+    }
+
+    private Errno PortHeaderSet(string name)
+    {
+        if (name.Length == 0) return Errno.EINVAL;
+        // Only VALE ports carry a virtio-net header.
+        return name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) ? Errno.EOPNOTSUPP : Errno.EINVAL;
+    }
+
+    /// <summary>Finds (or creates, as netmap's get_info does) the adapter named <paramref name="name"/>, reads
+    /// what <paramref name="read"/> wants, and drops an adapter nobody registered.</summary>
+    private Errno WithAdapter<T>(string name, ushort memId, Func<NetmapAdapter, T> read, out T value)
+    {
+        value = default!;
+        if (name.IndexOfAny(['{', '}']) < 0)
+            return name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) ? Errno.EOPNOTSUPP : Errno.ENXIO;
+        var req = new NmReqRegister { MemId = memId };
+        var end = FindOrCreatePipeEnd(name, ref req);
+        try
+        {
+            value = read(end);
+            return Errno.None;
+        }
+        finally
+        {
+            if (end.Registrations == 0) end.OnUnused();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _allocators.Dispose();
+        }
+    }
+}

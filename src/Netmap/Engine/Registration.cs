@@ -1,0 +1,19 @@
+using Netmap.Abi;
+using Netmap.Adapters;
+
+namespace Netmap.Engine;
+
+/// <summary>One successful REGISTER: the adapter, the rings bound, the netmap_if made for it, its sync token.</summary>
+internal sealed class Registration
+{
+    public required NetmapAdapter Adapter { get; init; }
+    public required uint Token { get; init; }
+    public required uint IfIndex { get; init; }
+    public required long NifpOffset { get; init; }
+    public required int TxFirst { get; init; }
+    public required int TxLast { get; init; }
+    public required int RxFirst { get; init; }
+    public required int RxLast { get; init; }
+    public required bool Exclusive { get; init; }
+    public required RegisterFlags Flags { get; init; }
+}

@@ -1,0 +1,24 @@
+using Netmap.Interop;
+
+namespace Netmap.Hosting;
+
+/// <summary>
+/// The client's share of a registration: the mapped region (owned or borrowed), the eventfd to wait on, the
+/// eventfd to kick the peer with, and the sync token that tags the kring locks this registration takes.
+/// </summary>
+internal sealed class ChannelRegistration : IDisposable
+{
+    private readonly Action? _release;
+
+    public ChannelRegistration(MappedMemory memory, int kickFd, int peerKickFd, uint token, Action? release)
+    {
+        Memory = memory; KickFd = kickFd; PeerKickFd = peerKickFd; Token = token; _release = release;
+    }
+
+    public MappedMemory Memory { get; }
+    public int KickFd { get; }
+    public int PeerKickFd { get; }
+    public uint Token { get; }
+
+    public void Dispose() => _release?.Invoke();
+}

@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Netmap.Abi;
+using Netmap.Engine;
+using Netmap.Interop;
+
+namespace Netmap.Hosting.Daemon;
+
+/// <summary>
+/// A client's connection to netmapd: one SEQPACKET socket per open port, so the daemon learns of the client's
+/// death from the socket closing. Requests are synchronous: send the message, wait for the reply.
+/// </summary>
+internal sealed class DaemonChannel : IControlChannel
+{
+    private readonly SeqPacketSocket _socket;
+    private readonly byte[] _reply = new byte[ReplyHeader.Size + RequestMessage.MaxSize + ReplyHeader.MaxDetail];
+
+    public DaemonChannel(string socketPath)
+    {
+        SocketPath = socketPath;
+        _socket = SeqPacketSocket.Connect(socketPath);
+    }
+
+    public string SocketPath { get; }
+    public string Description => $"netmapd at {SocketPath}";
+
+    public Errno Control(Span<byte> message, out ChannelRegistration? registration, out string? detail)
+    {
+        registration = null;
+        detail = null;
+        int sendErr = _socket.Send(message, ReadOnlySpan<int>.Empty);
+        if (sendErr != 0) { detail = $"{Description}: send: {SystemError.Name(sendErr)}"; return Errno.EPIPE; }
+        Span<int> fds = stackalloc int[SeqPacketSocket.MaxFds];
+        int n = _socket.Receive(_reply, fds, out int nfds);
+        try
+        {
+            if (n <= 0) { detail = n == 0 ? $"{Description}: the daemon closed the connection" : $"{Description}: recvmsg: {SystemError.Name(-n)}"; return Errno.EPIPE; }
+            if (n < ReplyHeader.Size) { detail = $"{Description}: short reply"; return Errno.EPROTO; }
+            var h = MemoryMarshal.Read<ReplyHeader>(_reply);
+            if (h.MessageLength != message.Length || h.DetailLength < 0 || ReplyHeader.Size + h.MessageLength + h.DetailLength != n)
+            { detail = $"{Description}: malformed reply"; return Errno.EPROTO; }
+            _reply.AsSpan(ReplyHeader.Size, h.MessageLength).CopyTo(message);
+            if (h.DetailLength > 0) detail = Encoding.UTF8.GetString(_reply, ReplyHeader.Size + h.MessageLength, h.DetailLength);
+            var err = (Errno)h.Errno;
+            if (err == Errno.None && nfds >= 2)
+            {
+                int memfd = fds[0], kick = fds[1], peer = nfds >= 3 ? fds[2] : -1;
+                fds[0] = -1;
+                nfds = 0; // ownership moves below
+                MappedMemory map;
+                try { map = SharedRegionCache.Acquire(memfd, Description); }
+                catch { SeqPacketSocket.CloseFd(kick); SeqPacketSocket.CloseFd(peer); throw; }
+                registration = new ChannelRegistration(map, kick, peer, h.Token, () =>
+                {
+                    SeqPacketSocket.CloseFd(kick);
+                    SeqPacketSocket.CloseFd(peer);
+                    SharedRegionCache.Release(map);
+                });
+            }
+            return err;
+        }
+        finally
+        {
+            for (int i = 0; i < nfds; i++) SeqPacketSocket.CloseFd(fds[i]);
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}

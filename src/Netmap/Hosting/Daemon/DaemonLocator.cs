@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Netmap.Abi;
+using Netmap.Interop;
+
+namespace Netmap.Hosting.Daemon;
+
+/// <summary>
+/// Finds netmapd's socket and starts the daemon when none answers: NETMAP_SOCKET overrides the path; otherwise
+/// /run/netmap/netmapd.sock for root, $XDG_RUNTIME_DIR/netmap/netmapd.sock for others (falling back to
+/// /tmp/netmap-UID/). NETMAP_NO_AUTOSTART=1 disables the autostart. NETMAPD_PATH names the executable;
+/// by default the netmapd next to the running program, then netmapd on PATH.
+/// </summary>
+public static class DaemonLocator
+{
+    public const string SocketVariable = "NETMAP_SOCKET";
+    public const string NoAutostartVariable = "NETMAP_NO_AUTOSTART";
+    public const string DaemonPathVariable = "NETMAPD_PATH";
+    public const string SocketFileName = "netmapd.sock";
+
+    /// <summary>The socket path clients use.</summary>
+    public static string SocketPath
+    {
+        get
+        {
+            var env = Environment.GetEnvironmentVariable(SocketVariable);
+            if (!string.IsNullOrEmpty(env)) return env;
+            if (ProcessInfo.IsRoot) return "/run/netmap/" + SocketFileName;
+            var xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+            return string.IsNullOrEmpty(xdg) ? $"/tmp/netmap-{ProcessInfo.EffectiveUid}/{SocketFileName}" : Path.Combine(xdg, "netmap", SocketFileName);
+        }
+    }
+
+    /// <summary>Connects to netmapd, starting it first if nothing listens and autostart is allowed.</summary>
+    internal static DaemonChannel Connect(string? socketPath = null)
+    {
+        string path = socketPath ?? SocketPath;
+        try { return new DaemonChannel(path); }
+        catch (NetmapException first) when (first.Errno is Errno.ENOENT or Errno.ECONNREFUSED)
+        {
+            if (Environment.GetEnvironmentVariable(NoAutostartVariable) == "1")
+                throw new NetmapException(first.Errno, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one");
+            Start(path);
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try { return new DaemonChannel(path); }
+                catch (NetmapException e) when (e.Errno is Errno.ENOENT or Errno.ECONNREFUSED && deadline.ElapsedMilliseconds < 10_000)
+                {
+                    Thread.Sleep(20);
+                }
+            }
+        }
+    }
+
+    private static readonly object StartLock = new();
+
+    private static void Start(string path)
+    {
+        lock (StartLock)
+        {
+            string exe = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable})");
+            var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("--socket");
+            psi.ArgumentList.Add(path);
+            psi.ArgumentList.Add("--detach");
+            using var p = Process.Start(psi) ?? throw new NetmapException(Errno.ENOENT, $"{exe}: could not start");
+            // --detach: the launcher exits once the daemon listens (or failed); the daemon itself lives on in its own session.
+            if (!p.WaitForExit(15_000)) throw new NetmapException(Errno.ETIMEDOUT, $"{exe}: did not report readiness");
+            if (p.ExitCode != 0) throw new NetmapException(Errno.ECONNREFUSED, $"{exe}: exited with {p.ExitCode}: {p.StandardError.ReadToEnd().Trim()}");
+        }
+    }
+
+    private static string? FindDaemon()
+    {
+        var env = Environment.GetEnvironmentVariable(DaemonPathVariable);
+        if (!string.IsNullOrEmpty(env)) return env;
+        foreach (var dir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(Environment.ProcessPath) ?? "" })
+        {
+            var c = Path.Combine(dir, "netmapd");
+            if (File.Exists(c)) return c;
+        }
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+        {
+            if (dir.Length == 0) continue;
+            var c = Path.Combine(dir, "netmapd");
+            if (File.Exists(c)) return c;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+namespace Netmap.Interop;
+
+/// <summary>poll(2) on one or two descriptors.</summary>
+internal static unsafe class FdPoll
+{
+    /// <summary>Waits until <paramref name="fd"/> is readable or <paramref name="timeoutMs"/> passes (-1 = forever).
+    /// Returns the revents (0 on timeout or EINTR).</summary>
+    public static short WaitReadable(int fd, int timeoutMs)
+    {
+        Libc.PollFd p = new() { Fd = fd, Events = Libc.POLLIN };
+        int r = Libc.poll(&p, 1, timeoutMs);
+        return r > 0 ? p.Revents : (short)0;
+    }
+
+    /// <summary>poll() on two descriptors for POLLIN; returns a bit mask (1 = first, 2 = second ready).</summary>
+    public static int WaitReadable(int fd1, int fd2, int timeoutMs)
+    {
+        Libc.PollFd* p = stackalloc Libc.PollFd[2];
+        p[0] = new Libc.PollFd { Fd = fd1, Events = Libc.POLLIN };
+        p[1] = new Libc.PollFd { Fd = fd2, Events = Libc.POLLIN };
+        int r = Libc.poll(p, 2, timeoutMs);
+        if (r <= 0) return 0;
+        return (p[0].Revents != 0 ? 1 : 0) | (p[1].Revents != 0 ? 2 : 0);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Runtime.InteropServices;
+
+namespace Netmap.Rings;
+
+/// <summary>
+/// The kernel-side state of one ring (netmap's kring: hwcur, hwtail, rhead/rcur/rtail), kept in the shared
+/// region's kring table so that every process that runs this ring's sync sees it. Indexed by the ring's object
+/// index in the ring pool. Design: four cache lines so each writer has its own line.
+/// <list type="bullet">
+/// <item>line 0: written by whoever runs this ring's sync (under <see cref="SyncLock"/>): hwcur, rhead, rcur, rtail;
+/// const fields written once by the engine.</item>
+/// <item>line 1: <see cref="HwTail"/>, written by the producer of this ring's slots (the peer's txsync for a pipe
+/// RX ring, this ring's own sync otherwise).</item>
+/// <item>line 2: <see cref="NeedKick"/>, set by a waiter of this ring, cleared by the waker.</item>
+/// <item>line 3: counters, written by this ring's sync.</item>
+/// </list>
+/// Every field may have been overwritten by a buggy or hostile process of the same region: readers validate
+/// indices against <see cref="NumSlots"/> of the ring header they trust, never use them raw.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 256)]
+public struct KringState
+{
+    [FieldOffset(0)] public uint HwCur;
+    [FieldOffset(4)] public uint RHead;
+    [FieldOffset(8)] public uint RCur;
+    [FieldOffset(12)] public uint RTail;
+    /// <summary>0 = free, else the registration token holding it (netmap's nm_kr_tryget). Freed by the engine when the holder dies.</summary>
+    [FieldOffset(16)] public uint SyncLock;
+    /// <summary>const (engine).</summary>
+    [FieldOffset(20)] public KringKind Kind;
+    /// <summary>const (engine): ring object index of the peer ring (pipes), else uint.MaxValue.</summary>
+    [FieldOffset(24)] public uint PeerRing;
+    /// <summary>const (engine).</summary>
+    [FieldOffset(28)] public uint NumSlots;
+    /// <summary>const (engine): region offset of this ring's netmap_ring.</summary>
+    [FieldOffset(32)] public long RingOffset;
+    /// <summary>const (engine): 1 when the ring is a TX ring.</summary>
+    [FieldOffset(40)] public uint IsTx;
+    /// <summary>(engine) bumped on every reinit, for diagnostics.</summary>
+    [FieldOffset(44)] public uint Reinits;
+
+    [FieldOffset(64)] public uint HwTail;
+
+    [FieldOffset(128)] public uint NeedKick;
+
+    /// <summary>Slots (packets' fragments) moved by this ring's syncs.</summary>
+    [FieldOffset(192)] public ulong Slots;
+    /// <summary>Bytes moved by this ring's syncs.</summary>
+    [FieldOffset(200)] public ulong Bytes;
+    /// <summary>Indices found invalid while syncing (counted and skipped).</summary>
+    [FieldOffset(208)] public ulong BadIndices;
+
+    public const int Size = 256;
+    public const uint NoPeer = uint.MaxValue;
+}
