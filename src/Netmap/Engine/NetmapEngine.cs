@@ -129,7 +129,11 @@ public sealed class NetmapEngine : IDisposable
 
     internal void CloseSession(EngineSession session)
     {
-        lock (_lock) Unregister(session);
+        lock (_lock)
+        {
+            if (_disposed) { session.Registration = null; return; } // the regions died with the engine: nothing to touch
+            Unregister(session);
+        }
     }
 
     // ---------------------------------------------------------------- REGISTER
@@ -228,7 +232,10 @@ public sealed class NetmapEngine : IDisposable
             {
                 uint slots = Math.Max(NetmapConstants.BridgeRingSize, Math.Max(txs, rxs));
                 uint rings = Math.Max(txr, rxr) + 1u;
-                region = _allocators.CreatePrivate(AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2));
+                var p = AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2);
+                // A pipe takes four ring objects per ring pair (TX and RX of both ends): make room for this one's.
+                p = p with { RingNum = Math.Min(1024u, Math.Max(p.RingNum, 2u * ((uint)txr + rxr) + 8 * 2)) };
+                region = _allocators.CreatePrivate(p);
             }
             parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, p =>
             {
@@ -302,8 +309,9 @@ public sealed class NetmapEngine : IDisposable
         mem.Span(nifp, NetmapIfHeader.ObjectSize(nOfs)).Clear();
         ref var ni = ref mem.Ref<NetmapIfHeader>(nifp);
         Span<byte> nameBytes = ni.Name;
-        int len = Math.Min(Encoding.UTF8.GetByteCount(a.Name), NetmapConstants.InterfaceNameSize - 1);
-        Encoding.UTF8.GetBytes(a.Name.AsSpan(), nameBytes[..NetmapConstants.InterfaceNameSize]) ;
+        byte[] encoded = Encoding.UTF8.GetBytes(a.Name); // cut to 15 bytes, as netmap does (encoding into 16 would throw for longer names)
+        int len = Math.Min(encoded.Length, NetmapConstants.InterfaceNameSize - 1);
+        encoded.AsSpan(0, len).CopyTo(nameBytes);
         nameBytes[len..].Clear();
         ni.Flags = region.IsGlobal ? InterfaceFlags.None : InterfaceFlags.PrivateMemory;
         ni.TxRings = (uint)ntx; ni.RxRings = (uint)nrx;

@@ -12,6 +12,15 @@ internal static unsafe class FdPoll
         return r > 0 ? p.Revents : (short)0;
     }
 
+    /// <summary>True when the peer of socket <paramref name="fd"/> has closed or shut down its writing side
+    /// (POLLHUP or POLLRDHUP): tells EOF from an empty SEQPACKET message, both of which read as 0 bytes.</summary>
+    public static bool PeerClosed(int fd)
+    {
+        const short POLLRDHUP = 0x2000;
+        Libc.PollFd p = new() { Fd = fd, Events = (short)(Libc.POLLIN | POLLRDHUP) };
+        return Libc.poll(&p, 1, 0) > 0 && (p.Revents & (Libc.POLLHUP | POLLRDHUP)) != 0;
+    }
+
     /// <summary>poll() on two descriptors for POLLIN; returns a bit mask (1 = first, 2 = second ready).</summary>
     public static int WaitReadable(int fd1, int fd2, int timeoutMs)
     {

@@ -143,6 +143,9 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
         }
     }
 
+    /// <summary>shutdown(SHUT_WR): tells the peer we are done; reading still works.</summary>
+    public void ShutdownWrite() { if (Fd >= 0) Libc.shutdown(Fd, 1); }
+
     public static void CloseFd(int fd) { if (fd >= 0) Libc.close(fd); }
 
     public void Dispose()

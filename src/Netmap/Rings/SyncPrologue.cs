@@ -19,7 +19,7 @@ internal static class SyncPrologue
         head = ring.Head;
         uint cur = ring.Cur;
         uint rhead = ks.RHead, rtail = ks.RTail;
-        if ((ks.HwCur | rhead | rtail | ks.HwTail) >= n || head >= n || cur >= n) return false;
+        if (ks.HwCur >= n || rhead >= n || rtail >= n || ks.HwTail >= n || head >= n || cur >= n) return false; // each index: an OR of them is not < n for n not a power of two
         if (!RingMath.InClosedRange(head, rhead, rtail)) return false;
         if (!RingMath.InClosedRange(cur, head, rtail)) return false;
         if (ring.Tail != rtail) ring.Tail = rtail;
@@ -35,7 +35,7 @@ internal static class SyncPrologue
         head = ring.Head;
         uint cur = ring.Cur;
         uint hwcur = ks.HwCur, rtail = ks.RTail;
-        if ((hwcur | rtail | ks.RHead) >= n || head >= n || cur >= n) return false;
+        if (hwcur >= n || rtail >= n || ks.RHead >= n || head >= n || cur >= n) return false;
         if (!RingMath.InClosedRange(head, hwcur, rtail)) return false;
         if (!RingMath.InClosedRange(cur, head, rtail)) return false;
         if (ring.Tail != rtail) ring.Tail = rtail;

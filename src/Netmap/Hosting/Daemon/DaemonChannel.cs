@@ -65,5 +65,22 @@ internal sealed class DaemonChannel : IControlChannel
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    /// <summary>Closes like close(2) on /dev/netmap: synchronously. We half-close and wait (bounded) for the
+    /// daemon to drop its side, which it does only after releasing the registration, so a reopen right after
+    /// Dispose never races with the release.</summary>
+    public void Dispose()
+    {
+        if (_socket.Fd < 0) return;
+        _socket.ShutdownWrite();
+        var deadline = Environment.TickCount64 + 5000;
+        Span<int> fds = stackalloc int[SeqPacketSocket.MaxFds];
+        while (Environment.TickCount64 < deadline)
+        {
+            if (FdPoll.WaitReadable(_socket.Fd, 200) == 0) continue;
+            int n = _socket.Receive(_reply, fds, out int nfds, dontWait: true);
+            for (int i = 0; i < nfds; i++) SeqPacketSocket.CloseFd(fds[i]);
+            if (n == 0 || (n < 0 && n != -Libc.EAGAIN)) break;
+        }
+        _socket.Dispose();
+    }
 }

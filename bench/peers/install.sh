@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the packages the peer benchmarks need (Debian 12 bookworm, DPDK 22.11):
+#   dpdk               DPDK runtime (EAL config, devbind/hugepages helpers)
+#   dpdk-dev           ships /usr/bin/dpdk-testpmd (in bookworm the `dpdk` package alone does NOT)
+#   librte-net-memif23 the net_memif PMD (also pulled in by dpdk-dev -> libdpdk-dev; listed explicitly)
+#   gcc                builds uxpingpong.c Idempotent: installs only what is
+# missing, runs `apt-get update` at most once, and only when something is missing
+# or the package lists are empty. Must run as root.
+set -euo pipefail
+
+PKGS=(dpdk dpdk-dev librte-net-memif23 gcc)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install.sh: must run as root" >&2
+    exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+        missing+=("$p")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install.sh: all present (${PKGS[*]})"
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the lists only if apt cannot see a candidate for one of the missing packages.
+need_update=0
+for p in "${missing[@]}"; do
+    cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+    if [[ -z "$cand" || "$cand" == "(none)" ]]; then need_update=1; fi
+done
+if [[ $need_update -eq 1 ]]; then
+    apt-get update -qq
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2> >(grep -v "apt-utils is not installed" >&2)
+echo "install.sh: installed ${missing[*]}"
+command -v dpdk-testpmd >/dev/null || { echo "install.sh: dpdk-testpmd not found after install" >&2; exit 1; }

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Netmapd;
+
+// netmapd: serves the netmap engine to client processes over an AF_UNIX SOCK_SEQPACKET socket.
+var options = NetmapdOptions.Parse(args, out var error);
+if (options is null)
+{
+    Console.Error.WriteLine($"netmapd: {error}");
+    Console.Error.WriteLine(NetmapdOptions.Usage);
+    return 2;
+}
+if (options.Help)
+{
+    Console.WriteLine(NetmapdOptions.Usage);
+    return 0;
+}
+if (options.Detach) return Detach.Run(options, args);
+
+// No default configuration sources: netmapd reads only its command line (and NETMAP_SOCKET), and must not watch
+// appsettings files in whatever directory it was started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+builder.Logging.ClearProviders();
+builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Debug : LogLevel.Information);
+builder.Logging.AddFilter("Microsoft", options.Verbose ? LogLevel.Information : LogLevel.Warning);
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+    o.UseUtcTimestamp = false;
+    o.ColorBehavior = LoggerColorBehavior.Disabled;
+});
+// Everything to stderr: stdout stays free, and a supervisor capturing stderr sees the whole log.
+builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+// Under systemd: journal-friendly log format and READY=1 / STOPPING=1 notifications (Type=notify).
+builder.Services.AddSystemd();
+builder.Services.AddSingleton(options);
+builder.Services.AddHostedService<NetmapdService>();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+try
+{
+    using var host = builder.Build();
+    host.Run();
+    return 0;
+}
+catch (Exception e)
+{
+    // Typically: the socket is in use by another daemon, or its directory is not writable.
+    string reason = e is Netmap.NetmapException or IOException or UnauthorizedAccessException ? e.Message : e.ToString();
+    Detach.ReportFailure(reason);
+    Console.Error.WriteLine($"netmapd: {reason}");
+    return 1;
+}

@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Netmap.Abi;
+using Netmap.Api;
+using Netmap.Rings;
+
+namespace Netmap.Tools.PktGen;
+
+/// <summary>
+/// pkt-gen -f tx (sender_body + send_packets): every TX slot's buffer is filled with the frame once; the loop
+/// then only writes len and flags from head, copying the frame again only into slots whose buffer changed
+/// (NS_BUF_CHANGED), sets NS_REPORT on the batch's last slot, advances head = cur, and sets cur = tail when
+/// short of room so that Poll sleeps until the receiver frees slots. Frames larger than a buffer (or -F) go out
+/// as NS_MOREFRAG chains, copied every time. At the end it flushes and waits (bounded) until nothing is pending.
+/// </summary>
+public sealed class Transmitter
+{
+    /// <summary>How long the final wait for pending TX slots may take.</summary>
+    public static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly NetmapPort _port;
+    private readonly PktGenOptions _options;
+    private readonly byte[] _frame;
+    private readonly Counters _counters;
+    private readonly StopSignal _stop;
+    private readonly DebugLog _log;
+
+    public Transmitter(NetmapPort port, PktGenOptions options, byte[] frame, Counters counters, StopSignal stop, DebugLog log)
+    {
+        _port = port;
+        _options = options;
+        _frame = frame;
+        _counters = counters;
+        _stop = stop;
+        _log = log;
+    }
+
+    /// <summary>Runs the loop; false when it ended on an error (POLLERR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool Run()
+    {
+        var rings = new NetmapRing[_port.TxRings.Count];
+        for (int i = 0; i < rings.Length; i++) rings[i] = _port.TxRings[i];
+        if (rings.Length == 0) { _log.D("sender_body", DebugLog.SenderPollLine, $"{_options.Interface} has no TX rings"); return false; }
+
+        int size = _frame.Length;
+        ComputeFragments(size, rings[0].BufferSize, out int frags, out int fragSize);
+        if (frags > 1)
+            _log.D("sender_body", DebugLog.SenderPollLine, $"frags {frags} frag_size {fragSize}");
+        else
+            foreach (var r in rings) Prefill(r, _frame);
+
+        var port = _port;
+        var frame = _frame;
+        var counters = _counters;
+        var stop = _stop;
+        bool busy = _options.Busy;
+        ulong n = _options.Count;
+        ulong burst = (ulong)_options.Burst;
+        int rate = _options.Rate;
+        ulong sent = 0;
+        long events = 0;
+        bool ok = true;
+
+        long period = 0, next = 0, tosend = 0;
+        if (rate > 0)
+        {
+            // netmap: a burst of some 1/300 s worth of packets, sent every burst/rate seconds.
+            long lim = rate / 300;
+            if ((long)burst > lim) burst = (ulong)lim;
+            if (burst == 0) burst = 1;
+            period = (long)(burst * (double)Stopwatch.Frequency / rate);
+            next = Stopwatch.GetTimestamp();
+        }
+
+        long tic = Stopwatch.GetTimestamp();
+        while (!stop.IsSet && (n == 0 || sent < n))
+        {
+            if (rate > 0 && tosend <= 0)
+            {
+                tosend = (long)burst;
+                next += period;
+                WaitUntil(next);
+            }
+
+            // wait for room in the send queue(s)
+            if (busy)
+            {
+                port.TxSync();
+            }
+            else
+            {
+                var ev = port.Poll(PollEvents.Out, 2000);
+                if (ev == PollEvents.None)
+                {
+                    if (stop.IsSet) break;
+                    _log.D("sender_body", DebugLog.SenderPollLine, "poll error on queue 0: timeout");
+                }
+                if ((ev & PollEvents.Error) != 0)
+                {
+                    _log.D("sender_body", DebugLog.SenderPollLine, $"poll error on {_options.Interface} ring 0-{rings.Length - 1}");
+                    ok = false;
+                    break;
+                }
+            }
+
+            long space = 0;
+            for (int i = 0; i < rings.Length; i++) space += rings[i].Space;
+            counters.SampleSpace(space);
+
+            // scan our queues and send on those with room
+            for (int i = 0; i < rings.Length; i++)
+            {
+                if (n > 0 && n == sent) break;
+                ulong limit = rate > 0 ? (ulong)tosend : burst;
+                if (n > 0 && n - sent < limit) limit = n - sent;
+                var ring = rings[i];
+                if (ring.IsEmpty) continue;
+                uint m = frags == 1
+                    ? SendPackets(ring, frame, (uint)limit)
+                    : SendFragmented(ring, frame, (uint)limit, frags, fragSize);
+                sent += m;
+                if (m > 0) events++;
+                counters.Packets = (long)sent;
+                counters.Bytes = (long)sent * size;
+                counters.Events = events;
+                if (rate > 0)
+                {
+                    tosend -= m;
+                    if (tosend <= 0) break;
+                }
+            }
+        }
+
+        // flush any remaining packets, then wait until the receiver took them (bounded)
+        port.TxSync();
+        Drain(rings);
+
+        long toc = Stopwatch.GetTimestamp();
+        counters.Packets = (long)sent;
+        counters.Bytes = (long)sent * size;
+        counters.Events = events;
+        counters.Seconds = (toc - tic) / (double)Stopwatch.Frequency;
+        counters.Completed = ok;
+        return ok;
+    }
+
+    /// <summary>Fills the buffers of the slots we own with the frame; marks the others NS_BUF_CHANGED so they get
+    /// the frame when they come back to us (netmap marks all of them and copies lazily).</summary>
+    public static void Prefill(NetmapRing ring, ReadOnlySpan<byte> frame)
+    {
+        uint head = ring.Head, tail = ring.Tail, n = ring.NumSlots;
+        for (uint j = 0; j < n; j++)
+        {
+            ref var slot = ref ring.Slot(j);
+            bool owned = tail >= head ? j >= head && j < tail : j >= head || j < tail;
+            if (owned && ring.IsValidBuffer(slot.BufferIndex))
+            {
+                frame.CopyTo(ring.Buffer(slot.BufferIndex));
+                slot.Length = (ushort)frame.Length;
+                slot.Flags = SlotFlags.None;
+            }
+            else
+            {
+                slot.Flags |= SlotFlags.BufferChanged;
+            }
+        }
+    }
+
+    /// <summary>send_packets() for one-slot frames: up to <paramref name="count"/> packets from head.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static uint SendPackets(NetmapRing ring, byte[] frame, uint count)
+    {
+        uint head = ring.Head;
+        uint space = ring.Space;
+        ushort len = (ushort)frame.Length;
+        uint last = head;
+        uint sent = 0;
+        for (; sent < count && space > 0; sent++, space--)
+        {
+            ref var slot = ref ring.Slot(head);
+            if ((slot.Flags & SlotFlags.BufferChanged) != 0)
+                frame.AsSpan().CopyTo(ring.Buffer(slot.BufferIndex));
+            slot.Flags = SlotFlags.None;
+            slot.Length = len;
+            last = head;
+            head = ring.Next(head);
+        }
+        if (sent > 0)
+        {
+            ring.Slot(last).Flags |= SlotFlags.Report;
+            ring.Cur = head;
+            ring.Head = head;
+        }
+        if (sent < count) ring.Cur = ring.Tail; // tell netmap that we need more slots
+        return sent;
+    }
+
+    /// <summary>send_packets() for multi-slot frames: each packet is <paramref name="frags"/> slots of
+    /// <paramref name="fragSize"/> bytes (the last one the rest), NS_MOREFRAG on all but the last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static uint SendFragmented(NetmapRing ring, byte[] frame, uint count, int frags, int fragSize)
+    {
+        uint head = ring.Head;
+        uint space = ring.Space;
+        uint last = head;
+        uint sent = 0;
+        var src = frame.AsSpan();
+        for (; sent < count && space >= (uint)frags; sent++, space -= (uint)frags)
+        {
+            int off = 0;
+            for (int f = 0; f < frags; f++)
+            {
+                ref var slot = ref ring.Slot(head);
+                int len = f + 1 < frags ? fragSize : src.Length - off;
+                src.Slice(off, len).CopyTo(ring.Buffer(slot.BufferIndex));
+                slot.Length = (ushort)len;
+                slot.Flags = f + 1 < frags ? SlotFlags.MoreFragments : SlotFlags.None;
+                off += len;
+                last = head;
+                head = ring.Next(head);
+            }
+        }
+        if (sent > 0)
+        {
+            ring.Slot(last).Flags |= SlotFlags.Report;
+            ring.Cur = head;
+            ring.Head = head;
+        }
+        if (sent < count) ring.Cur = ring.Tail;
+        return sent;
+    }
+
+    /// <summary>Slots per packet and bytes per slot: as netmap (-F, -M, at most a buffer each), except that the
+    /// last fragment never exceeds the others.</summary>
+    public void ComputeFragments(int size, uint bufferSize, out int frags, out int fragSize)
+    {
+        int limit = (int)Math.Min(bufferSize, _options.FragmentSize > 0 ? (uint)_options.FragmentSize : uint.MaxValue);
+        frags = _options.Fragments;
+        fragSize = (size + frags - 1) / frags;
+        if (fragSize > limit) fragSize = limit;
+        frags = (size + fragSize - 1) / fragSize;
+        if (frags < 1) frags = 1;
+    }
+
+    private void Drain(NetmapRing[] rings)
+    {
+        long deadline = Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var ring in rings)
+        {
+            int spins = 0;
+            while (!_stop.IsSet && ring.HasPendingTx)
+            {
+                _port.TxSync();
+                if (!ring.HasPendingTx) break;
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    _log.D("sender_body", DebugLog.SenderPendingLine,
+                        $"pending tx tail {ring.Tail} head {ring.Head} on ring {ring.RingId}: giving up after {DrainTimeout.TotalSeconds:F0} s");
+                    return;
+                }
+                if (++spins < 1000) Thread.SpinWait(50);
+                else Thread.Sleep(1);
+            }
+        }
+    }
+
+    private static void WaitUntil(long deadline)
+    {
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            long left = deadline - now;
+            if (left <= 0) return;
+            if (left > Stopwatch.Frequency / 1000) Thread.Sleep(1);
+            else Thread.SpinWait(20);
+        }
+    }
+}
