@@ -9,7 +9,8 @@ namespace Netmap.Tests.Scenarios;
 // `netmapd --socket PATH --detach`; the daemon comes up in a session of its own (it is not tied to the client
 // and outlives it), the open succeeds, and a second client uses the same daemon instead of starting another.
 // With NETMAP_NO_AUTOSTART=1 the open fails with a message naming the socket and the variable, and no daemon
-// appears. The autostarted daemon is found by its command line (--socket PATH) and killed at the end.
+// appears. Four clients autostarting at once all succeed and end up with one daemon. The autostarted daemon is
+// found by its command line (--socket PATH) and killed at the end.
 [Collection(ScenarioCollection.Name)]
 public sealed class AutostartScenarioTests(ITestOutputHelper log) : IDisposable
 {
@@ -57,9 +58,16 @@ public sealed class AutostartScenarioTests(ITestOutputHelper log) : IDisposable
         {
             for (int i = 0; i < 4; i++) peers.Add(PeerProcess.Start(log, $"client{i}", "-", ["hold", $"netmap:race{{{i}"], env));
             foreach (var p in peers) p.WaitForLine(PeerProtocol.Ready, Limit);
-            // Exactly one daemon: a loser of the start race must neither stay running (unreachable, its socket file
-            // replaced) nor take the socket away from the winner.
+            // Exactly one daemon remains: the losers of the start race (launchers, and daemons that found the socket
+            // taken) exit by themselves, and none stays running unreachable or takes the socket from the winner.
+            var clock = Stopwatch.StartNew();
             var daemons = ProcStat.DaemonsOn(SocketPath);
+            while (daemons.Count > 1 && clock.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                Thread.Sleep(50);
+                daemons = ProcStat.DaemonsOn(SocketPath);
+            }
+            log.WriteLine($"one daemon left {clock.Elapsed.TotalMilliseconds:F0} ms after all 4 clients were READY");
             Assert.Single(daemons);
             using var late = PeerProcess.Start(log, "late", "-", ["hold", "netmap:race}0"], env);
             late.WaitForLine(PeerProtocol.Ready, Limit);

@@ -44,22 +44,23 @@ internal static class PipeSync
                 uint complete = hwcur;
                 ulong bytes = 0;
                 uint bufTotal = ring.BufferCount, bufSize = ring.BufferSize;
+                // Base refs, then Unsafe.Add: i < n is guaranteed by the loop, so no per-slot bounds check.
+                ref var t0 = ref ring.Slot(0);
+                ref var r0 = ref peerRing.Slot(0);
                 for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
                 {
-                    ref var ts = ref ring.Slot(i);
-                    ref var rs = ref peerRing.Slot(i);
+                    ref var ts = ref Unsafe.Add(ref t0, (nint)i);
+                    ref var rs = ref Unsafe.Add(ref r0, (nint)i);
                     uint idx = ts.BufferIndex;
                     ushort len = ts.Length;
                     if (idx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers || len > bufSize)
                     {
                         len = 0; ks.BadIndices++;
                     }
-                    rs.BufferIndex = idx;
-                    rs.Length = len;
-                    rs.Ptr = ts.Ptr;
-                    var f = ts.Flags & ~SlotFlags.BufferChanged;
-                    rs.Flags = f;
-                    ts.Flags = f;
+                    var f = ts.Flags;
+                    if ((f & SlotFlags.BufferChanged) != 0) { f &= ~SlotFlags.BufferChanged; ts.Flags = f; }
+                    // One 16-byte store into the peer's slot: the only cache line this sync hands over per 4 slots.
+                    rs = new NetmapSlot { BufferIndex = idx, Length = len, Flags = f, Ptr = ts.Ptr };
                     bytes += len;
                     if ((f & SlotFlags.MoreFragments) == 0) complete = i + 1 == n ? 0 : i + 1;
                 }
@@ -115,15 +116,16 @@ internal static class PipeSync
             if (hwcur != head)
             {
                 var peerRing = peer.Ring;
+                ref var r0 = ref ring.Slot(0);
+                ref var t0 = ref peerRing.Slot(0);
                 for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
                 {
-                    ref var rs = ref ring.Slot(i);
-                    ref var ts = ref peerRing.Slot(i);
-                    if (ts.BufferIndex != rs.BufferIndex)
-                    {
-                        ts.BufferIndex = rs.BufferIndex;
-                        ts.Flags |= SlotFlags.BufferChanged;
-                    }
+                    ref var rs = ref Unsafe.Add(ref r0, (nint)i);
+                    // Only a slot the receiver re-buffered (it must set NS_BUF_CHANGED) touches the sender's line.
+                    if ((rs.Flags & SlotFlags.BufferChanged) == 0) continue;
+                    ref var ts = ref Unsafe.Add(ref t0, (nint)i);
+                    ts.BufferIndex = rs.BufferIndex;
+                    ts.Flags |= SlotFlags.BufferChanged;
                     rs.Flags &= ~SlotFlags.BufferChanged;
                 }
                 Volatile.Write(ref ks.HwCur, head); // R2: pairs with A2 in TxSync
