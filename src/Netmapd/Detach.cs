@@ -30,10 +30,14 @@ internal static class Detach
         Process child;
         try
         {
+            // Created here, deleted when we are done: the daemon only ever writes into an existing one, so a daemon
+            // failing after we returned (it lost a race to another launcher's daemon) leaves nothing behind.
+            File.WriteAllBytes(statusFile, []);
             child = StartDaemon(args, statusFile);
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
+            TryDelete(statusFile);
             Console.Error.WriteLine($"netmapd: cannot start the daemon: {e.Message}");
             return 1;
         }
@@ -67,7 +71,7 @@ internal static class Detach
         finally
         {
             child.Dispose();
-            try { File.Delete(statusFile); } catch (IOException) { }
+            TryDelete(statusFile);
         }
     }
 
@@ -125,7 +129,12 @@ internal static class Detach
             var s = File.ReadAllText(statusFile).Trim();
             return s.Length == 0 ? null : s;
         }
-        catch (IOException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>In the detached daemon: records why it could not start, for the launcher.</summary>
@@ -133,6 +142,13 @@ internal static class Detach
     {
         var statusFile = Environment.GetEnvironmentVariable(NetmapdOptions.DetachedVariable);
         if (string.IsNullOrEmpty(statusFile)) return;
-        try { File.WriteAllText(statusFile, message); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try
+        {
+            // Open, never create: once the launcher is gone (and has deleted the file) nobody is listening.
+            using var f = new FileStream(statusFile, FileMode.Open, FileAccess.Write);
+            f.SetLength(0);
+            f.Write(System.Text.Encoding.UTF8.GetBytes(message));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }

@@ -20,7 +20,7 @@ internal sealed class NetmapdService(NetmapdOptions options, ILogger<NetmapdServ
         var engine = new NetmapEngine();
         try
         {
-            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log);
+            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug));
         }
         catch
         {

@@ -25,6 +25,8 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings {
 builder.Logging.ClearProviders();
 builder.Logging.SetMinimumLevel(options.Verbose ? LogLevel.Debug : LogLevel.Information);
 builder.Logging.AddFilter("Microsoft", options.Verbose ? LogLevel.Information : LogLevel.Warning);
+// A start failure is reported once, below, without the host's stack trace (unless --verbose).
+if (!options.Verbose) builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 builder.Logging.AddSimpleConsole(o =>
 {
     o.SingleLine = true;

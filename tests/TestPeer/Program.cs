@@ -22,9 +22,10 @@ internal static class Program
           send PORT N SEED MAXLEN               send N seeded packets of 1..MAXLEN bytes (multi-slot above the buffer size)
           recv PORT N SEED MAXLEN               receive N packets and check them byte for byte against the same generator
           exchange PORT N TXSEED RXSEED MAXLEN  both at once on one port (one thread, Poll(In|Out))
+          send-pattern PORT N LEN               send N packets of LEN bytes, packet i filled with PeerProtocol.Pattern(i, j)
           recv-pattern PORT N LEN               receive N packets of LEN bytes, packet i filled with PeerProtocol.Pattern(i, j)
           hold PORT [exclusive]                 open (adding /x if "exclusive"; EBUSY retried for 5 s), print READY, sleep until killed
-          stream PORT ID                        send stream packets of stream ID forever
+          stream PORT [ID]                      send stream packets (StreamPacket) of stream ID (default 1) forever
           sink PORT END                         receive stream packets (one stream, contiguous from wherever it starts)
                                                 until seq END-1; prints FIRST seq, PROGRESS n every 1000, RECEIVED n first last
           partial-recv PORT K                   wait for K slots, consume exactly K, rxsync, print READY, sleep
@@ -45,10 +46,13 @@ internal static class Program
                 ("recv", 4) => Transfer.Run(host, a[0], 0, null, Long(a[1]), new GeneratorSource(ULong(a[2]), Int(a[3])), true),
                 ("exchange", 5) => Transfer.Run(host, a[0], Long(a[1]), new GeneratorSource(ULong(a[2]), Int(a[4])),
                                                 Long(a[1]), new GeneratorSource(ULong(a[3]), Int(a[4])), true),
+                ("send-pattern", 3) => Transfer.Run(host, a[0], Long(a[1]), new PatternSource(Int(a[2])), 0, null, true),
                 ("recv-pattern", 3) => Transfer.Run(host, a[0], 0, null, Long(a[1]), new PatternSource(Int(a[2])), true),
-                ("stream", 2) => Transfer.Run(host, a[0], long.MaxValue, new StreamSource(uint.Parse(a[1], CultureInfo.InvariantCulture)), 0, null, false),
+                ("stream", 1 or 2) => Transfer.Run(host, a[0], long.MaxValue,
+                                                   new StreamSource(a.Length == 2 ? uint.Parse(a[1], CultureInfo.InvariantCulture) : 1), 0, null, false),
                 ("sink", 2) => Sink(host, a[0], ULong(a[1])),
-                ("hold", 1 or 2) => Hold(host, a[0], a.Length == 2 && a[1] == "exclusive"),
+                ("hold", 1) => Hold(host, a[0], false),
+                ("hold", 2) when a[1] == "exclusive" => Hold(host, a[0], true),
                 ("partial-recv", 2) => PartialRecv(host, a[0], Int(a[1])),
                 ("open-expect-error", 2) => OpenExpectError(host, a[0], a[1]),
                 _ => Usage($"unknown command or wrong argument count: {cmd} ({a.Length} arguments)"),

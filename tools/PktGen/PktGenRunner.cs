@@ -21,7 +21,13 @@ public static class PktGenRunner
         }
         catch (NetmapException e)
         {
-            stderr.WriteLine(e.Message);
+            stderr.WriteLine(e.Message); // names the port, the operation and the errno
+            stderr.Flush();
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            stderr.WriteLine($"{options.Interface}: {e.Message}");
             stderr.Flush();
             return 1;
         }

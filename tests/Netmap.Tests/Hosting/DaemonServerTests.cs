@@ -180,6 +180,39 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         }
     }
 
+    [Fact]
+    public void ManyConnectionsAtOnce_AreEachServedByTheirOwnSession()
+    {
+        var channels = new List<DaemonChannel>();
+        var registrations = new List<ChannelRegistration>();
+        try
+        {
+            for (int i = 0; i < 64; i++) channels.Add(new DaemonChannel(daemon.SocketPath));
+            // Each connection is one /dev/netmap descriptor: each may hold its own registration.
+            for (int i = 0; i < channels.Count; i++)
+            {
+                Assert.Equal(Errno.None, Control(channels[i], Register($"many{i / 2}" + (i % 2 == 0 ? "{" : "}") + "0"), out var reg));
+                registrations.Add(reg!);
+            }
+            Parallel.ForEach(channels, new ParallelOptions { MaxDegreeOfParallelism = 4 }, c =>
+            {
+                for (int k = 0; k < 50; k++) Assert.Equal(Errno.None, c.Control(PortInfoGet(), out _, out _));
+            });
+        }
+        finally
+        {
+            foreach (var r in registrations) r.Dispose();
+            foreach (var c in channels) c.Dispose();
+        }
+        // All released: both ends of a pipe register again.
+        using var a = new DaemonChannel(daemon.SocketPath);
+        using var b = new DaemonChannel(daemon.SocketPath);
+        Assert.Equal(Errno.None, Control(a, Register("many0{0", RegisterFlags.Exclusive), out var ra));
+        Assert.Equal(Errno.None, Control(b, Register("many0}0", RegisterFlags.Exclusive), out var rb));
+        ra!.Dispose();
+        rb!.Dispose();
+    }
+
     private void AssertEventuallyRegistersExclusively(string name)
     {
         // The daemon learns of the close asynchronously (its connection thread wakes from recvmsg).
@@ -350,6 +383,7 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         // Warm up first (the global allocator's memfd, the runtime's lazily opened descriptors), then count.
         WarmUp(fuzzed.SocketPath);
         var fdsBefore = Descriptors(fuzzed.ProcessId);
+        string rssBefore = Rss(fuzzed.ProcessId);
         var errnos = new long[256];
         long replies = 0, reconnects = 0, registered = 0;
         var failures = new List<string>();
@@ -402,7 +436,7 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         List<string> leaked;
         while ((leaked = Descriptors(fuzzed.ProcessId).Except(fdsBefore).ToList()).Count > 0 && settle.ElapsedMilliseconds < 5000)
             Thread.Sleep(20);
-        output.WriteLine($"daemon descriptors: {fdsBefore.Count} before; new since: {string.Join(", ", leaked)}");
+        output.WriteLine($"daemon descriptors: {fdsBefore.Count} before; new since: {string.Join(", ", leaked)}; RSS {rssBefore} before, {Rss(fuzzed.ProcessId)} after");
         Assert.True(leaked.Count == 0, $"netmapd holds descriptors it did not hold before the fuzz: {string.Join(", ", leaked)}");
 
         string log = fuzzed.Stderr;
@@ -422,6 +456,9 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         }
         Thread.Sleep(200);
     }
+
+    private static string Rss(int pid)
+        => File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:"))?[6..].Trim() ?? "?";
 
     /// <summary>The daemon's open descriptors as "fd -> target" (a reused number with another target counts as new).</summary>
     private static List<string> Descriptors(int pid)

@@ -179,6 +179,31 @@ public sealed class NetmapdTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void DaemonLocator_StartsNetmapdWhenNothingListens_AndTheDaemonSurvivesTheChannel()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(DaemonLocator.DaemonPathVariable)))
+            Environment.SetEnvironmentVariable(DaemonLocator.DaemonPathVariable, DaemonFixture.FindExecutable());
+        string path = SocketIn();
+        int daemonPid = -1;
+        try
+        {
+            using (var channel = DaemonLocator.Connect(path))
+            {
+                Assert.Equal(Errno.None, channel.Control(PortInfoGet(), out _, out _));
+            }
+            using (var s = SeqPacketSocket.Connect(path)) daemonPid = s.PeerCredentials().Pid;
+            Assert.NotEqual(Environment.ProcessId, daemonPid);
+        }
+        finally
+        {
+            if (daemonPid > 0) Libc.kill(daemonPid, SIGTERM);
+        }
+        var clock = Stopwatch.StartNew();
+        while (File.Exists(path) && clock.ElapsedMilliseconds < 10_000) Thread.Sleep(20);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Detach_WhenADaemonAlreadyListens_ExitsZeroWithoutStartingAnother()
     {
         using var daemon = DaemonFixture.Start();

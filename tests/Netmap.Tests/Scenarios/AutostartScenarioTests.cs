@@ -9,7 +9,8 @@ namespace Netmap.Tests.Scenarios;
 // `netmapd --socket PATH --detach`; the daemon comes up in a session of its own (it is not tied to the client
 // and outlives it), the open succeeds, and a second client uses the same daemon instead of starting another.
 // With NETMAP_NO_AUTOSTART=1 the open fails with a message naming the socket and the variable, and no daemon
-// appears. Four clients autostarting at once all succeed and end up with one daemon. The autostarted daemon is
+// appears, and a NETMAPD_PATH naming nothing fails the same way (a NetmapException, ENOENT). Four clients
+// autostarting at once all succeed and end up with one daemon. The autostarted daemon is
 // found by its command line (--socket PATH) and killed at the end.
 [Collection(ScenarioCollection.Name)]
 public sealed class AutostartScenarioTests(ITestOutputHelper log) : IDisposable
@@ -94,6 +95,20 @@ public sealed class AutostartScenarioTests(ITestOutputHelper log) : IDisposable
         Assert.Contains("NETMAP_NO_AUTOSTART", line);
         Assert.Empty(ProcStat.DaemonsOn(SocketPath));
         Assert.False(File.Exists(SocketPath));
+    }
+
+    [Fact]
+    public void MissingDaemonExecutable_FailsWithANetmapException_NamingIt()
+    {
+        // NETMAPD_PATH names nothing: the open must fail like any other open (a NetmapException with an errno and a
+        // message naming what is missing), not with the Win32Exception of Process.Start.
+        var env = new Dictionary<string, string?> { ["NETMAP_SOCKET"] = SocketPath, ["NETMAPD_PATH"] = "/nonexistent/netmapd" };
+        using var peer = PeerProcess.Start(log, "nodaemon", "-", ["open-expect-error", "netmap:auto{1", "ENOENT"], env);
+        int code = peer.WaitForExit(Limit);
+        Assert.True(code == 0, $"expected a NetmapException with ENOENT:\n{peer.Output}");
+        string line = peer.WaitForLine(PeerProtocol.Error, Limit);
+        Assert.Contains("/nonexistent/netmapd", line);
+        Assert.Empty(ProcStat.DaemonsOn(SocketPath));
     }
 
     public void Dispose()

@@ -16,18 +16,13 @@ public static class Scenario
     /// </summary>
     public static uint FreeBuffers(NetmapHost host, string parent)
     {
-        uint free;
-        using (var probe = NetmapPort.Open($"netmap:{parent}{{probe", host, new NetmapPortOptions { ExtraBuffers = 50_000_000 }))
-            free = probe.ExtraBuffers;
-        // The probe holds every free buffer until netmapd has processed its close, which happens asynchronously to
-        // Dispose (see PortCloseScenarioTests): wait for that (an exclusive open succeeds only once it is gone), so
-        // the caller's next open does not fail with ENOMEM.
-        OpenWithRetry($"netmap:{parent}{{probe/x", host, TimeSpan.FromSeconds(5)).Dispose();
-        return free;
+        // Dispose is synchronous (PortCloseScenarioTests): when it returns, the buffers are free again.
+        using var probe = NetmapPort.Open($"netmap:{parent}{{probe", host, new NetmapPortOptions { ExtraBuffers = 50_000_000 });
+        return probe.ExtraBuffers;
     }
 
     /// <summary>Asserts the free-buffer count is back to <paramref name="expected"/>, allowing netmapd a moment to
-    /// process connections closed just before.</summary>
+    /// process the connections of processes killed just before.</summary>
     public static void AssertFreeBuffers(NetmapHost host, string parent, uint expected, ITestOutputHelper log)
     {
         var clock = Stopwatch.StartNew();
@@ -37,8 +32,8 @@ public static class Scenario
         Assert.Equal(expected, free);
     }
 
-    /// <summary>Opens <paramref name="spec"/>, retrying EBUSY for up to <paramref name="patience"/> (netmapd releases a
-    /// registration when it sees the connection close, asynchronously to the closer).</summary>
+    /// <summary>Opens <paramref name="spec"/>, retrying EBUSY for up to <paramref name="patience"/>: netmapd releases
+    /// the registration of a killed process when it sees the connection close, asynchronously to the kill.</summary>
     public static NetmapPort OpenWithRetry(string spec, NetmapHost host, TimeSpan patience, NetmapPortOptions? options = null)
     {
         var clock = Stopwatch.StartNew();

@@ -46,6 +46,25 @@ public class PktGenEndToEndTests
         Assert.Contains(t.Err.Split('\n'), l => PktGenReportTests.ReportLine.IsMatch(l.TrimEnd('\r')));
     }
 
+    [Theory(Timeout = 60_000)]
+    [InlineData("5000", "1")]   // larger than a 2048-byte buffer: 3 slots chained with NS_MOREFRAG
+    [InlineData("1514", "3")]   // -F 3
+    public async Task Tx_To_Rx_Fragmented_CountsPackets(string size, string frags)
+    {
+        using var engine = new NetmapEngine();
+        var host = NetmapHost.Embedded(engine);
+        using var stop = new StopSignal();
+        var rx = Start(host, stop, "-i", "netmap:pf}1", "-n", "20000", "-w", "0", "--busy");
+        var tx = Start(host, stop, "-i", "netmap:pf{1", "-f", "tx", "-n", "20000", "-l", size, "-F", frags, "-w", "0", "--busy");
+        var t = await tx;
+        var r = await rx;
+        Assert.True(t.Exit == 0, t.Out + t.Err);
+        Assert.True(r.Exit == 0, r.Out + r.Err);
+        long bytes = 20000L * int.Parse(size);
+        Assert.Contains($"Sent 20000 packets {bytes} bytes ", t.Out);
+        Assert.Contains($"Received 20000 packets {bytes} bytes ", r.Out);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task Ping_Pong_OverPipe()
     {

@@ -66,10 +66,12 @@ internal static class PipeSync
                 }
                 if (complete != hwcur)
                 {
+                    // Own hwcur first: a sender killed between the two stores then re-sends nothing into slots
+                    // the receiver already owns (at worst the publication is repeated by the next sender).
+                    ks.HwCur = complete;
                     Volatile.Write(ref ps.HwTail, complete); // R1: pairs with A1 in RxSync
                     ks.Slots += RingMath.Distance(hwcur, complete, n);
                     ks.Bytes += bytes;
-                    ks.HwCur = complete;
                     Interlocked.MemoryBarrier();
                     if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
                         EventFd.Signal(k.PeerKickFd);

@@ -63,7 +63,14 @@ public static class DaemonLocator
             psi.ArgumentList.Add("--socket");
             psi.ArgumentList.Add(path);
             psi.ArgumentList.Add("--detach");
-            using var p = Process.Start(psi) ?? throw new NetmapException(Errno.ENOENT, $"{exe}: could not start");
+            Process? started;
+            try { started = Process.Start(psi); }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                var errno = Enum.IsDefined((Errno)e.NativeErrorCode) ? (Errno)e.NativeErrorCode : Errno.ENOENT;
+                throw new NetmapException(errno, $"{path}: no netmapd is listening and {exe} could not be started: {SystemError.Name(e.NativeErrorCode)} (set {DaemonPathVariable})");
+            }
+            using var p = started ?? throw new NetmapException(Errno.ENOENT, $"{exe}: could not start");
             // --detach: the launcher exits once the daemon listens (or failed); the daemon itself lives on in its own session.
             if (!p.WaitForExit(15_000)) throw new NetmapException(Errno.ETIMEDOUT, $"{exe}: did not report readiness");
             if (p.ExitCode != 0) throw new NetmapException(Errno.ECONNREFUSED, $"{exe}: exited with {p.ExitCode}: {p.StandardError.ReadToEnd().Trim()}");

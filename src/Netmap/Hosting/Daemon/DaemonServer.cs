@@ -67,7 +67,14 @@ internal sealed class DaemonServer : IDisposable
 
         uint? gid = group is null ? null : ResolveGroup(group);
         string? dir = Path.GetDirectoryName(SocketPath);
-        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir)) Directory.CreateDirectory(dir, DirectoryMode);
+        if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
+        {
+            try { Directory.CreateDirectory(dir, DirectoryMode); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new NetmapException(e is UnauthorizedAccessException ? Errno.EACCES : Errno.EEXIST, $"{dir}: cannot create the socket's directory: {e.Message}");
+            }
+        }
         RemoveStaleSocket(SocketPath);
         _listener = SeqPacketSocket.Listen(SocketPath);
         try
@@ -98,24 +105,29 @@ internal sealed class DaemonServer : IDisposable
 
     private static void RemoveStaleSocket(string path)
     {
-        if (!File.Exists(path)) return;
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            using var probe = SeqPacketSocket.Connect(path);
+            if (!File.Exists(path)) return;
+            try
+            {
+                using var probe = SeqPacketSocket.Connect(path);
+            }
+            catch (NetmapException e) when (e.Errno == Errno.ECONNREFUSED)
+            {
+                // Nobody listens, or a daemon racing us is between its bind() and listen(): ask once more a little later.
+                if (attempt == 0) { Thread.Sleep(100); continue; }
+                // connect() also says ECONNREFUSED for a file that is not a socket: never delete one with content.
+                if (new FileInfo(path).Length != 0)
+                    throw new NetmapException(Errno.EEXIST, $"{path}: exists and is not a socket");
+                File.Delete(path);
+                return;
+            }
+            catch (NetmapException e) when (e.Errno == Errno.ENOENT)
+            {
+                return;
+            }
+            throw new NetmapException(Errno.EEXIST, $"{path}: another netmapd is already listening");
         }
-        catch (NetmapException e) when (e.Errno == Errno.ECONNREFUSED)
-        {
-            // Nobody listens. connect() also says ECONNREFUSED for a file that is not a socket: never delete one with content.
-            if (new FileInfo(path).Length != 0)
-                throw new NetmapException(Errno.EEXIST, $"{path}: exists and is not a socket");
-            File.Delete(path);
-            return;
-        }
-        catch (NetmapException e) when (e.Errno == Errno.ENOENT)
-        {
-            return;
-        }
-        throw new NetmapException(Errno.EEXIST, $"{path}: another netmapd is already listening");
     }
 
     /// <summary>A numeric gid, or a group name looked up in /etc/group.</summary>
@@ -268,8 +280,8 @@ internal sealed class DaemonServer : IDisposable
                             err = Errno.EINVAL;
                             result = null;
                         }
-                        if (err != Errno.None)
-                            if (_verbose) _log(TraceLevel.Verbose, $"{peer}: request refused: {err}{(session.LastError is { } d ? ": " + d : "")}");
+                        if (err != Errno.None && _verbose)
+                            _log(TraceLevel.Verbose, $"{peer}: request refused: {err}{(session.LastError is { } d ? ": " + d : "")}");
                     }
                 }
 
