@@ -33,7 +33,8 @@ internal static class Detach
             // Created here, deleted when we are done: the daemon only ever writes into an existing one, so a daemon
             // failing after we returned (it lost a race to another launcher's daemon) leaves nothing behind.
             File.WriteAllBytes(statusFile, []);
-            child = StartDaemon(args, statusFile);
+            // The daemon runs in /: a relative --socket must not change meaning (the last --socket wins).
+            child = StartDaemon([.. args.Where(a => a != "--detach"), "--socket", socketPath], statusFile);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
@@ -82,7 +83,7 @@ internal static class Detach
         // Run as "dotnet netmapd.dll": re-execute the same way.
         if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
             command.Add(typeof(Detach).Assembly.Location);
-        command.AddRange(args.Where(a => a != "--detach"));
+        command.AddRange(args);
 
         // The shell redirects the daemon's stdio to /dev/null and closes every other inherited descriptor before exec,
         // so nothing of the launcher (or of whoever reads the launcher's pipes) stays tied to the daemon; setsid(1)

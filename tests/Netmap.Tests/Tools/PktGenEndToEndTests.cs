@@ -43,7 +43,8 @@ public class PktGenEndToEndTests
         Assert.Equal("Receiving from netmap:pt}1: 1 queues, 1 threads and 1 cpus.", rl[0]);
         Assert.StartsWith("Received 100000 packets 6000000 bytes ", rl[1]);
         Assert.StartsWith("Speed: ", rl[2]);
-        Assert.Contains(t.Err.Split('\n'), l => PktGenReportTests.ReportLine.IsMatch(l.TrimEnd('\r')));
+        // No report line is asserted: 100,000 packets may cross the pipe before the first -T 100 interval ends
+        // (the line format is covered by PktGenReportTests).
     }
 
     [Theory(Timeout = 60_000)]
