@@ -64,8 +64,7 @@ public sealed class PingPong
             return false;
         }
         var tx = _port.TxRings[0];
-        var rxRings = new NetmapRing[_port.RxRings.Count];
-        for (int i = 0; i < rxRings.Length; i++) rxRings[i] = _port.RxRings[i];
+        var rxRings = _port.RxRings.ToArray(); // once, before the loop: array indexing in the hot path
         var port = _port;
         var counters = _counters;
         var stop = _stop;
@@ -213,8 +212,7 @@ public sealed class PingPong
             return false;
         }
         var tx = _port.TxRings[0];
-        var rxRings = new NetmapRing[_port.RxRings.Count];
-        for (int i = 0; i < rxRings.Length; i++) rxRings[i] = _port.RxRings[i];
+        var rxRings = _port.RxRings.ToArray(); // once, before the loop: array indexing in the hot path
         var port = _port;
         var counters = _counters;
         var stop = _stop;

@@ -33,8 +33,7 @@ public sealed class Receiver
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Run()
     {
-        var rings = new NetmapRing[_port.RxRings.Count];
-        for (int i = 0; i < rings.Length; i++) rings[i] = _port.RxRings[i];
+        var rings = _port.RxRings.ToArray(); // once, before the loop: array indexing in the hot path
         if (rings.Length == 0) { _log.D("receiver_body", DebugLog.ReceiverWaitLine, $"{_options.Interface} has no RX rings"); return false; }
 
         var port = _port;

@@ -39,8 +39,7 @@ public sealed class Transmitter
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Run()
     {
-        var rings = new NetmapRing[_port.TxRings.Count];
-        for (int i = 0; i < rings.Length; i++) rings[i] = _port.TxRings[i];
+        var rings = _port.TxRings.ToArray(); // once, before the loop: array indexing in the hot path
         if (rings.Length == 0) { _log.D("sender_body", DebugLog.SenderPollLine, $"{_options.Interface} has no TX rings"); return false; }
 
         int size = _frame.Length;
@@ -186,14 +185,7 @@ public sealed class Transmitter
             last = head;
             head = ring.Next(head);
         }
-        if (sent > 0)
-        {
-            ring.Slot(last).Flags |= SlotFlags.Report;
-            ring.Cur = head;
-            ring.Head = head;
-        }
-        if (sent < count) ring.Cur = ring.Tail; // tell netmap that we need more slots
-        return sent;
+        return Publish(ring, head, last, sent, count);
     }
 
     /// <summary>send_packets() for multi-slot frames: each packet is <paramref name="frags"/> slots of
@@ -221,13 +213,20 @@ public sealed class Transmitter
                 head = ring.Next(head);
             }
         }
+        return Publish(ring, head, last, sent, count);
+    }
+
+    /// <summary>End of a batch: NS_REPORT on its last slot, head = cur past it; cur = tail when the batch came up
+    /// short, to tell netmap that we need more slots (Poll then waits for them).</summary>
+    private static uint Publish(NetmapRing ring, uint head, uint last, uint sent, uint wanted)
+    {
         if (sent > 0)
         {
             ring.Slot(last).Flags |= SlotFlags.Report;
             ring.Cur = head;
             ring.Head = head;
         }
-        if (sent < count) ring.Cur = ring.Tail;
+        if (sent < wanted) ring.Cur = ring.Tail;
         return sent;
     }
 

@@ -54,8 +54,9 @@ public sealed class NetmapEngine : IDisposable
     /// Processes one request in place. Returns 0 or an errno (the ioctl's return); on success the body is
     /// written back; option headers always are. <paramref name="result"/> is set by a successful REGISTER.
     /// Never throws for bad input.
+    /// The detail of a refusal ("p{1: NIOCCTRL REGISTER: EBUSY, tx ring 0 is held exclusively") is left in
+    /// <see cref="EngineSession.LastError"/>.
     /// </summary>
-    /// <summary>The last failure's message ("p{1: NIOCCTRL REGISTER: EBUSY, tx ring 0 is held exclusively"), per session.</summary>
     internal Errno Control(EngineSession session, Span<byte> msg, out RegisterResult? result)
     {
         result = null;
@@ -163,18 +164,10 @@ public sealed class NetmapEngine : IDisposable
         {
             throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "monitor ports are not available in this build");
         }
-        else if (name.IndexOfAny(['{', '}']) >= 0)
-        {
-            if (mode is not (RegisterMode.AllNic or RegisterMode.OneNic)) return Errno.EINVAL;
-            adapter = FindOrCreatePipeEnd(name, ref req);
-        }
-        else if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
-        {
-            throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "VALE switches are not available in this build");
-        }
         else
         {
-            throw NetmapException.Create(name, "REGISTER", Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
+            if (IsPipeName(name) && mode is not (RegisterMode.AllNic or RegisterMode.OneNic)) return Errno.EINVAL;
+            adapter = FindOrCreateAdapter(name, ref req, "REGISTER");
         }
 
         try
@@ -198,6 +191,18 @@ public sealed class NetmapEngine : IDisposable
         else if ((legacy & NetmapConstants.SoftwareRingBit) != 0) { mode = RegisterMode.Software; ringId = 0; }
         else { mode = RegisterMode.AllNic; ringId = 0; }
         if ((legacy & NetmapConstants.NoTxPollBit) != 0) flags |= RegisterFlags.NoTxPoll;
+    }
+
+    private static bool IsPipeName(string name) => name.IndexOfAny(['{', '}']) >= 0;
+
+    /// <summary>The adapter named <paramref name="name"/>, created if it does not exist, in netmap's lookup order
+    /// after null ports and monitors: pipe, VALE port, OS interface. Throws (named) when there is none.</summary>
+    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op)
+    {
+        if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
+        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+            throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "VALE switches are not available in this build");
+        throw NetmapException.Create(name, op, Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
     }
 
     private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req)
@@ -237,11 +242,7 @@ public sealed class NetmapEngine : IDisposable
                 p = p with { RingNum = Math.Min(1024u, Math.Max(p.RingNum, 2u * ((uint)txr + rxr) + 8 * 2)) };
                 region = _allocators.CreatePrivate(p);
             }
-            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, p =>
-            {
-                _pipeParents.Remove(p.Name);
-                _allocators.Release(p.Region);
-            });
+            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, RemovePipeParent);
             _pipeParents.Add(parentName, parent);
         }
         else if (req.MemId != 0 && req.MemId != parent.Region.MemId)
@@ -259,12 +260,18 @@ public sealed class NetmapEngine : IDisposable
             }
             catch
             {
-                if (parent.Count == 0) { _pipeParents.Remove(parentName); _allocators.Release(parent.Region); }
+                if (parent.Count == 0) RemovePipeParent(parent);
                 throw;
             }
             parent.Add(pipe);
         }
         return master ? pipe.Master : pipe.Slave;
+    }
+
+    private void RemovePipeParent(PipeParent parent)
+    {
+        _pipeParents.Remove(parent.Name);
+        _allocators.Release(parent.Region);
     }
 
     private static bool IsNameText(string s)
@@ -454,11 +461,8 @@ public sealed class NetmapEngine : IDisposable
     /// what <paramref name="read"/> wants, and drops an adapter nobody registered.</summary>
     private Errno WithAdapter<T>(string name, ushort memId, Func<NetmapAdapter, T> read, out T value)
     {
-        value = default!;
-        if (name.IndexOfAny(['{', '}']) < 0)
-            return name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) ? Errno.EOPNOTSUPP : Errno.ENXIO;
         var req = new NmReqRegister { MemId = memId };
-        var end = FindOrCreatePipeEnd(name, ref req);
+        var end = FindOrCreateAdapter(name, ref req, "info request");
         try
         {
             value = read(end);

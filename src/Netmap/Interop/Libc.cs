@@ -57,19 +57,12 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)] public static partial nint sendmsg(int fd, MsgHdr* msg, int flags);
     [LibraryImport(L, SetLastError = true)] public static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
     [LibraryImport(L, SetLastError = true)] public static partial int getsockopt(int fd, int level, int opt, void* val, uint* len);
-    [LibraryImport(L, SetLastError = true)] public static partial int setsockopt(int fd, int level, int opt, void* val, uint len);
     [LibraryImport(L, SetLastError = true)] public static partial int shutdown(int fd, int how);
-    [LibraryImport(L, SetLastError = true)] public static partial int chmod(byte* path, uint mode);
     [LibraryImport(L, SetLastError = true)] public static partial int chown(byte* path, uint owner, uint group);
-    [LibraryImport(L, SetLastError = true)] public static partial int unlink(byte* path);
-    [LibraryImport(L, SetLastError = true)] public static partial int getpid();
     /// <summary>x86_64 struct stat is 144 bytes: st_dev u64 @0, st_ino u64 @8, st_size i64 @48.</summary>
     [LibraryImport(L, SetLastError = true)] public static partial int fstat(int fd, byte* statbuf);
     [LibraryImport(L, SetLastError = true)] public static partial uint geteuid();
-    [LibraryImport(L, SetLastError = true)] public static partial int setsid();
     [LibraryImport(L, SetLastError = true)] public static partial int sched_setaffinity(int pid, nuint size, ulong* mask);
-    [LibraryImport(L, SetLastError = true)] public static partial int sched_getcpu();
-    [LibraryImport(L, SetLastError = true)] public static partial int fcntl(int fd, int cmd, int arg);
     [LibraryImport(L, SetLastError = true)] public static partial int kill(int pid, int sig);
 
     public static int LastErrno => Marshal.GetLastPInvokeError();

@@ -80,7 +80,7 @@ internal sealed class DaemonServer : IDisposable
         try
         {
             File.SetUnixFileMode(SocketPath, SocketMode);
-            if (gid is uint g) SetGroup(SocketPath, g);
+            if (gid is uint g) FileOwnership.SetGroup(SocketPath, g);
         }
         catch
         {
@@ -146,20 +146,6 @@ internal sealed class DaemonServer : IDisposable
             }
         }
         throw new NetmapException(Errno.EINVAL, $"group {group}: not a gid and not found in {groupFile}");
-    }
-
-    /// <summary>chown(path, -1, gid). Done with chgrp(1): the project keeps pointers inside Interop/, whose Libc.chown
-    /// takes a byte*. Runs once at startup.</summary>
-    private static void SetGroup(string path, uint gid)
-    {
-        string tool = File.Exists("/usr/bin/chgrp") ? "/usr/bin/chgrp" : "/bin/chgrp";
-        var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(gid.ToString(CultureInfo.InvariantCulture));
-        psi.ArgumentList.Add(path);
-        using var p = Process.Start(psi) ?? throw new NetmapException(Errno.ENOENT, $"{path}: could not run {tool}");
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new NetmapException(Errno.EPERM, $"{path}: chown to gid {gid}: {err.Trim()}");
     }
 
     private static void TryUnlink(string path)
