@@ -18,4 +18,7 @@ public enum RequestType : ushort
     SyncKloopStart = 13,
     SyncKloopStop = 14,
     CsbEnable = 15,
+    /// <summary>Our extension (not in netmap): per-port VALE counters, body <see cref="NmReqValePortStats"/>.
+    /// Numbered far above netmap's range so a future netmap request can never collide.</summary>
+    ValePortStatsGet = 0x4E01,
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Netmap.Adapters.Pipe;
+using Netmap.Adapters.Vale;
 using Netmap.Rings;
 
 namespace Netmap.Adapters;
@@ -11,6 +12,7 @@ internal static class RingSync
     public static bool TxSync(Kring k, uint token) => k.Kind switch
     {
         KringKind.PipeTx => PipeSync.TxSync(k, token),
+        KringKind.ValeTx => ValeSync.TxSync(k, token),
         _ => NullSync(k, tx: true),
     };
 
@@ -18,6 +20,7 @@ internal static class RingSync
     public static bool RxSync(Kring k, uint token) => k.Kind switch
     {
         KringKind.PipeRx => PipeSync.RxSync(k, token),
+        KringKind.ValeRx => ValeSync.RxSync(k, token),
         _ => NullSync(k, tx: false),
     };
 

@@ -178,6 +178,16 @@ public sealed class NetmapPort : IDisposable
     private void ConnectPeer(MappedMemory mem, Kring k, int peerKickFd, string owner)
     {
         ref var ks = ref k.State;
+        if (k.Kind is KringKind.ValeTx or KringKind.ValeRx)
+        {
+            k.PeerKickFd = peerKickFd;
+            if (k.Kind == KringKind.ValeTx && _registration.LocalAdapter is Adapters.Vale.ValePort vp)
+            {
+                int i = Array.FindIndex(vp.TxRings, r => r.Index == k.Index);
+                if (i >= 0) k.InCaller = new Adapters.Vale.ValeInCallerSync(vp, i);
+            }
+            return;
+        }
         if (k.Kind is not (KringKind.PipeTx or KringKind.PipeRx)) return;
         uint peer = ks.PeerRing;
         if (peer >= Layout.RingObjTotal)
@@ -228,7 +238,7 @@ public sealed class NetmapPort : IDisposable
         long spinEnd = Math.Min(deadline, start + _spinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
         {
-            Thread.SpinWait(20);
+            Thread.Yield(); // on a shared core (2-vCPU machines) let the peer run instead of burning its slice
             ready = SyncAndCheck(events);
             if (ready != PollEvents.None) return ready;
         }

@@ -4,6 +4,7 @@ using Netmap.Abi;
 using Netmap.Adapters;
 using Netmap.Adapters.Null;
 using Netmap.Adapters.Pipe;
+using Netmap.Adapters.Vale;
 using Netmap.Memory;
 using Netmap.Rings;
 
@@ -21,12 +22,43 @@ public sealed class NetmapEngine : IDisposable
     private readonly AllocatorRegistry _allocators;
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<ulong> _optionScratch = new();
+    private readonly ValeSystem _vale;
     private uint _nextToken = 1;
     private bool _disposed;
 
     public NetmapEngine() : this(null) { }
 
-    internal NetmapEngine(AllocatorParameters? globalParameters) => _allocators = new AllocatorRegistry(globalParameters);
+    internal NetmapEngine(AllocatorParameters? globalParameters)
+    {
+        _allocators = new AllocatorRegistry(globalParameters);
+        _vale = new ValeSystem(_allocators, m => Log?.Invoke(m));
+    }
+
+    /// <summary>
+    /// Makes VALE forwarding run on <paramref name="count"/> engine threads instead of in the caller's txsync: what
+    /// netmapd does, because its clients are other processes that must not write into each other's regions.
+    /// Call before the first VALE port exists; a second call is ignored.
+    /// </summary>
+    public void UseValeWorkers(int count, TimeSpan? spin = null)
+    {
+        lock (_lock) _vale.UseWorkers(count, spin ?? TimeSpan.FromMicroseconds(50));
+    }
+
+    /// <summary>
+    /// Installs <paramref name="lookup"/> as the forwarding decision of switch <paramref name="switchName"/>
+    /// ("vale0"), creating the switch (persistent: it stays when its last port leaves) if it does not exist.
+    /// Null restores netmap's learning bridge and clears its table.
+    /// </summary>
+    public void SetValeLookup(string switchName, IValeLookup? lookup)
+    {
+        lock (_lock) _vale.SetLookup(switchName, lookup, create: true);
+    }
+
+    /// <summary>VALE switches alive now.</summary>
+    public int ValeSwitchCount { get { lock (_lock) return Enumerable.Range(0, NetmapConstants.MaxBridges).Count(i => _vale.SwitchAt(i) is not null); } }
+
+    /// <summary>VALE ports alive now (ephemeral and persistent).</summary>
+    public int ValePortCount { get { lock (_lock) return _vale.SnapshotPorts.Length; } }
 
     /// <summary>Optional sink for engine diagnostics (double frees, reclaimed clients...).</summary>
     public Action<string>? Log { get; set; }
@@ -88,10 +120,14 @@ public sealed class NetmapEngine : IDisposable
                     RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
                     RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
                     RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                    RequestType.PortHeaderSet => PortHeaderSet(name),
-                    RequestType.ValeAttach or RequestType.ValeDetach or RequestType.ValeList or RequestType.ValeNewInterface
-                        or RequestType.ValeDeleteInterface or RequestType.ValePollingEnable or RequestType.ValePollingDisable
-                        => Errno.EOPNOTSUPP,
+                    RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.ValeAttach => ValeAttach(name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
+                    RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
+                    RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
+                    RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
+                    RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
+                    RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType),
+                    RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
                     // Kloop and CSB need a CSB registered first, which this engine does not offer.
                     RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
                     _ => Errno.EINVAL,
@@ -172,10 +208,12 @@ public sealed class NetmapEngine : IDisposable
 
         try
         {
+            if (adapter is ValePort vp && vp.Registrations == 0) ValeSystem.OnFirstRegistration(vp);
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
             session.Registration = reg;
             RegistrationCount++;
-            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token);
+            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
+                adapter is ValePort && !_vale.HasWorkers ? adapter : null);
             return Errno.None;
         }
         finally
@@ -200,8 +238,8 @@ public sealed class NetmapEngine : IDisposable
     private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op)
     {
         if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
-        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
-            throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "VALE switches are not available in this build");
+        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op);
+        if (_vale.FindPersistent(name) is { } persistent) return persistent;
         throw NetmapException.Create(name, op, Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
     }
 
@@ -445,16 +483,80 @@ public sealed class NetmapEngine : IDisposable
     private Errno PortHeaderGet(string name, ref NmReqPortHeader hdr)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        var e = WithAdapter(name, 0, _ => new NmReqPortHeader { HeaderLength = 0 }, out var value);
+        var e = WithAdapter(name, 0, a => new NmReqPortHeader { HeaderLength = (uint)((a as ValePort)?.VirtioHeaderLength ?? 0) }, out var value);
         if (e == Errno.None) hdr = value;
         return e;
     }
 
-    private Errno PortHeaderSet(string name)
+    /// <summary>Only VALE ports carry a virtio-net header (0, 10 or 12 bytes); the port must exist.</summary>
+    private Errno PortHeaderSet(string name, in NmReqPortHeader hdr)
+    {
+        const string op = "PORT_HDR_SET";
+        if (name.Length == 0) return Errno.EINVAL;
+        var port = _vale.FindPort(name);
+        if (port is null)
+        {
+            if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+                throw NetmapException.Create(name, op, Errno.ENXIO, "no such VALE port (open it first)");
+            throw NetmapException.Create(name, op, Errno.EINVAL, "only VALE ports have a virtio-net header");
+        }
+        if (hdr.HeaderLength is not (0 or 10 or 12))
+            throw NetmapException.Create(name, op, Errno.EINVAL, $"header length {hdr.HeaderLength} (0, 10 or 12)");
+        port.VirtioHeaderLength = (int)hdr.HeaderLength;
+        return Errno.None;
+    }
+
+    // ---------------------------------------------------------------- VALE requests
+
+    private Errno ValeAttach(string name, ref NmReqValeAttach req)
+    {
+        req.PortIndex = _vale.Attach(name, ref req);
+        return Errno.None;
+    }
+
+    private Errno ValeDetach(string name, ref NmReqValeDetach req)
+    {
+        req.PortIndex = _vale.Detach(name);
+        return Errno.None;
+    }
+
+    private Errno ValeList(ref NmReqHeader h, string name, ref NmReqValeList req)
+    {
+        if (name.Length > 0) { _vale.List(name, ref req); return Errno.None; }
+        string found = _vale.ListNext(ref req);
+        h.TrySetName(found);
+        return Errno.None;
+    }
+
+    private Errno ValeNewInterface(string name, ref NmReqValeNewInterface req)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        // Only VALE ports carry a virtio-net header.
-        return name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) ? Errno.EOPNOTSUPP : Errno.EINVAL;
+        _vale.NewInterface(name, ref req);
+        return Errno.None;
+    }
+
+    private Errno ValeDeleteInterface(string name)
+    {
+        if (name.Length == 0) return Errno.EINVAL;
+        _vale.DeleteInterface(name);
+        return Errno.None;
+    }
+
+    /// <summary>Polling threads serve attached Linux interfaces only, which this build cannot attach.</summary>
+    private Errno ValePolling(string name, RequestType type)
+    {
+        string op = type == RequestType.ValePollingEnable ? "VALE_POLLING_ENABLE" : "VALE_POLLING_DISABLE";
+        if (name.Length == 0) return Errno.EINVAL;
+        if (_vale.FindPort(name) is null)
+            throw NetmapException.Create(name, op, Errno.ENXIO, "no such port");
+        throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "polling is for attached Linux interfaces; VALE ports are forwarded by the switch itself");
+    }
+
+    private Errno ValePortStats(string name, ref NmReqValePortStats stats)
+    {
+        var port = _vale.FindPort(name) ?? throw NetmapException.Create(name, "VALE_PORT_STATS", Errno.ENXIO, "no such VALE port");
+        stats = port.Stats();
+        return Errno.None;
     }
 
     /// <summary>Finds (or creates, as netmap's get_info does) the adapter named <paramref name="name"/>, reads
@@ -480,6 +582,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _vale.Dispose();
             _allocators.Dispose();
         }
     }

@@ -4,4 +4,6 @@ using Netmap.Memory;
 namespace Netmap.Engine;
 
 /// <summary>What a REGISTER hands to the host: the region to map, the netmap_if, and the wakeup lines.</summary>
-internal sealed record RegisterResult(MemoryRegion Region, long NifpOffset, EventFd Kick, EventFd? PeerKick, uint Token);
+/// <param name="LocalAdapter">The adapter itself when its txsync must run engine code in the caller (VALE ports of
+/// an engine without forwarding workers); only meaningful to an embedded host.</param>
+internal sealed record RegisterResult(MemoryRegion Region, long NifpOffset, EventFd Kick, EventFd? PeerKick, uint Token, Adapters.NetmapAdapter? LocalAdapter = null);

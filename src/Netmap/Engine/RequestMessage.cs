@@ -29,6 +29,7 @@ internal static class RequestMessage
         RequestType.PoolsInfoGet => NmReqPoolsInfo.Size,
         RequestType.SyncKloopStart => NmReqSyncKloopStart.Size,
         RequestType.SyncKloopStop or RequestType.CsbEnable => -1,
+        RequestType.ValePortStatsGet => NmReqValePortStats.Size,
         _ => null,
     };
 

@@ -10,10 +10,13 @@ internal sealed class ChannelRegistration : IDisposable
 {
     private readonly Action? _release;
 
-    public ChannelRegistration(MappedMemory memory, int kickFd, int peerKickFd, uint token, Action? release)
+    public ChannelRegistration(MappedMemory memory, int kickFd, int peerKickFd, uint token, Action? release, Adapters.NetmapAdapter? localAdapter = null)
     {
-        Memory = memory; KickFd = kickFd; PeerKickFd = peerKickFd; Token = token; _release = release;
+        Memory = memory; KickFd = kickFd; PeerKickFd = peerKickFd; Token = token; _release = release; LocalAdapter = localAdapter;
     }
+
+    /// <summary>The engine's adapter when its syncs run engine code in this process (embedded VALE ports), else null.</summary>
+    public Adapters.NetmapAdapter? LocalAdapter { get; }
 
     public MappedMemory Memory { get; }
     public int KickFd { get; }

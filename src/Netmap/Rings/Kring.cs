@@ -32,6 +32,8 @@ internal sealed class Kring
     public Kring? Peer { get; set; }
     /// <summary>Eventfd of the process side that waits on the peer ring (-1 = none).</summary>
     public int PeerKickFd { get; set; } = -1;
+    /// <summary>The engine's own txsync, when the engine is in this process (VALE ports of an embedded engine).</summary>
+    public InCallerSync? InCaller { get; set; }
 
     public ref KringState State
     {

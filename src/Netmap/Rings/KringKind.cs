@@ -10,4 +10,13 @@ public enum KringKind : uint
     PipeRx = 2,
     /// <summary>Ring of a null port: syncs do nothing.</summary>
     Null = 3,
+    /// <summary>TX ring of a VALE port: txsync hands [hwcur, head) to the switch (in the caller when the engine is
+    /// in this process, else to a netmapd forwarding worker).</summary>
+    ValeTx = 4,
+    /// <summary>RX ring of a VALE port: rxsync releases slots; the switch fills it asynchronously.</summary>
+    ValeRx = 5,
+    /// <summary>TX ring of a monitor: txsync always fails (EIO in netmap).</summary>
+    MonitorTx = 6,
+    /// <summary>RX ring of a monitor: rxsync releases slots; the monitored port's syncs fill it.</summary>
+    MonitorRx = 7,
 }

@@ -11,7 +11,8 @@ namespace Netmap.Rings;
 /// const fields written once by the engine.</item>
 /// <item>line 1: <see cref="HwTail"/>, written by the producer of this ring's slots (the peer's txsync for a pipe
 /// RX ring, this ring's own sync otherwise).</item>
-/// <item>line 2: <see cref="NeedKick"/>, set by a waiter of this ring, cleared by the waker.</item>
+/// <item>line 2: <see cref="NeedKick"/>, set by a waiter of this ring, cleared by the waker; <see cref="EngineNeedKick"/>
+/// the same for the engine's forwarding worker.</item>
 /// <item>line 3: counters, written by this ring's sync.</item>
 /// </list>
 /// Every field may have been overwritten by a buggy or hostile process of the same region: readers validate
@@ -42,6 +43,9 @@ public struct KringState
     [FieldOffset(64)] public uint HwTail;
 
     [FieldOffset(128)] public uint NeedKick;
+    /// <summary>VALE TX rings in netmapd: set by the forwarding worker before it sleeps, cleared by the client
+    /// txsync that then writes the worker's eventfd (the CSB's kern_need_kick).</summary>
+    [FieldOffset(132)] public uint EngineNeedKick;
 
     /// <summary>Slots (packets' fragments) moved by this ring's syncs.</summary>
     [FieldOffset(192)] public ulong Slots;

@@ -52,6 +52,27 @@ internal static class RingFactory
             slots[i] = new NetmapSlot { BufferIndex = buffers[i], Length = len };
     }
 
+    /// <summary><see cref="Create"/> plus a fresh buffer in every slot; ENOMEM leaves nothing behind.</summary>
+    public static CreatedRing CreateWithBuffers(MemoryRegion region, uint numSlots, bool isTx, ushort ringId, KringKind kind, string owner)
+    {
+        var ring = Create(region, numSlots, isTx, ringId, kind, owner);
+        var bufs = new uint[numSlots];
+        if (!region.TryAllocateBuffers(bufs))
+        {
+            Destroy(region, ring);
+            throw NetmapException.Create(owner, "REGISTER", Errno.ENOMEM, $"not enough free buffers in mem_id {region.MemId} for {numSlots} slots");
+        }
+        FillSlots(region, ring, bufs);
+        return ring;
+    }
+
+    /// <summary>Frees whatever buffer each slot holds now (the user may have swapped some in), then the ring.</summary>
+    public static void DestroyWithBuffers(MemoryRegion region, CreatedRing ring)
+    {
+        foreach (ref var s in Slots(region, ring)) region.ReleaseBuffer(s.BufferIndex);
+        Destroy(region, ring);
+    }
+
     public static ref KringState State(MemoryRegion region, CreatedRing ring) => ref region.Mapping.Ref<KringState>(region.KringOffset(ring.Index));
 
     public static Span<NetmapSlot> Slots(MemoryRegion region, CreatedRing ring)

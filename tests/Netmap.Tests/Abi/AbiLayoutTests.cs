@@ -389,7 +389,8 @@ public class AbiLayoutTests
         Assert.Equal(13, (ushort)RequestType.SyncKloopStart);
         Assert.Equal(14, (ushort)RequestType.SyncKloopStop);
         Assert.Equal(15, (ushort)RequestType.CsbEnable);
-        Assert.Equal(15, Enum.GetValues<RequestType>().Length);
+        Assert.Equal(0x4E01, (ushort)RequestType.ValePortStatsGet); // our extension, far from netmap's range
+        Assert.Equal(16, Enum.GetValues<RequestType>().Length);
     }
 
     [Fact]

@@ -417,7 +417,7 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
                          $"({FuzzRequests / clock.Elapsed.TotalSeconds:N0}/s); {replies:N0} replies read, {reconnects} reconnects, {registered} successful REGISTERs");
         for (int e = 0; e < errnos.Length; e++)
             if (errnos[e] > 0) output.WriteLine($"  {(e == 0 ? "OK" : SystemError.Name(e)),-12} {errnos[e],10:N0}");
-        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        Assert.True(failures.Count == 0, string.Join("\n", failures) + $"\nnetmapd exited: {fuzzed.HasExited}; its stderr ends:\n{Tail(fuzzed.Stderr, 3000)}");
         Assert.False(fuzzed.HasExited, $"netmapd exited:\n{fuzzed.Stderr}");
 
         // Still serving: a pipe registers, and info requests work.
@@ -429,6 +429,16 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
             var info = PortInfoGet();
             Assert.Equal(Errno.None, Control(other, info, out _));
             Assert.Equal(GlobalMemSize, RequestMessage.At<NmReqPortInfoGet>(info, Body).MemSize);
+        }
+
+        // Persistent interfaces the fuzz made stay by design: detach and delete them (errors ignored), then count.
+        using (var cleanup = new DaemonChannel(fuzzed.SocketPath))
+        {
+            foreach (var sw in new[] { "vale0", "vale1" })
+                foreach (var pif in PersistentNames)
+                    Control(cleanup, Request(RequestType.ValeDetach, sw + ":" + pif, NmReqValeDetach.Size), out _);
+            foreach (var pif in PersistentNames)
+                Control(cleanup, Request(RequestType.ValeDeleteInterface, pif, -1), out _);
         }
 
         // Every session closed: no descriptor leaked (fds the clients sent, memfds of dead pipes, sockets).
@@ -539,7 +549,11 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
 
     private static readonly RequestType[] KnownTypes = Enum.GetValues<RequestType>();
     private static readonly string[] PipeNames = ["f{0", "f}0", "f{1", "g}2", "f{3"];
-    private static readonly string[] OtherNames = ["eth0", "vale0:a", "vale1:b", "lo", "x", "f{", "{1", "f{1{2", "f{ 1", "netmap:eth0", "null0"];
+    private static readonly string[] OtherNames = ["eth0", "vale0:a", "vale1:b", "lo", "x", "f{", "{1", "f{1{2", "f{ 1", "netmap:eth0", "null0",
+        "pif0", "pif1", "vale0:pif0", "vale1:pif0", "vale0:pif1"];
+    /// <summary>Persistent interfaces outlive their request (that is their point): the fuzz creates them only under
+    /// these names, and removes them before counting descriptors.</summary>
+    private static readonly string[] PersistentNames = ["pif0", "pif1"];
 
     /// <summary>
     /// One request into <paramref name="m"/>; returns its length (0..4300). Most are nearly valid: a header, a body
@@ -577,6 +591,7 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         else if (n < 80) h.TrySetName(OtherNames[rng.Next(OtherNames.Length)]);
         else if (n < 90) rng.NextBytes(h.Name); // no NUL, invalid UTF-8
         else { Span<byte> name = h.Name; for (int i = rng.Next(1, 64) - 1; i >= 0; i--) name[i] = (byte)rng.Next(32, 127); }
+        if (h.RequestType == RequestType.ValeNewInterface) h.TrySetName(PersistentNames[rng.Next(PersistentNames.Length)]);
 
         // Body: where the client would put it, usually.
         int declared = RequestMessage.BodySize(h.RequestType) ?? rng.Next(0, 200);
@@ -706,4 +721,6 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         Assert.Equal(ReplyHeader.MaxDetail - 1, n);
         Assert.Equal(5, DaemonServer.EncodeTruncated("héllo", into) - 1);
     }
+
+    private static string Tail(string s, int chars) => s.Length <= chars ? s : s[^chars..];
 }

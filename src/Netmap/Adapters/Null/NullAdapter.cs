@@ -26,41 +26,22 @@ internal sealed class NullAdapter : NetmapAdapter
         var rx = new List<RingFactory.CreatedRing>();
         try
         {
-            for (ushort i = 0; i < rxRings; i++) rx.Add(CreateRing(region, rxSlots, false, i, name));
-            for (ushort i = 0; i < txRings; i++) tx.Add(CreateRing(region, txSlots, true, i, name));
+            for (ushort i = 0; i < rxRings; i++) rx.Add(RingFactory.CreateWithBuffers(region, rxSlots, false, i, KringKind.Null, name));
+            for (ushort i = 0; i < txRings; i++) tx.Add(RingFactory.CreateWithBuffers(region, txSlots, true, i, KringKind.Null, name));
         }
         catch
         {
-            foreach (var r in tx.Concat(rx)) DestroyRing(region, r);
+            foreach (var r in tx.Concat(rx)) RingFactory.DestroyWithBuffers(region, r);
             throw;
         }
         region.Users++;
         return new NullAdapter(name, region, tx.ToArray(), rx.ToArray(), EventFd.Create(name), allocators);
     }
 
-    private static RingFactory.CreatedRing CreateRing(MemoryRegion region, uint slots, bool isTx, ushort id, string name)
-    {
-        var ring = RingFactory.Create(region, slots, isTx, id, KringKind.Null, name);
-        var bufs = new uint[slots];
-        if (!region.TryAllocateBuffers(bufs))
-        {
-            RingFactory.Destroy(region, ring);
-            throw NetmapException.Create(name, "REGISTER", Abi.Errno.ENOMEM, $"not enough free buffers in mem_id {region.MemId}");
-        }
-        RingFactory.FillSlots(region, ring, bufs);
-        return ring;
-    }
-
-    private static void DestroyRing(MemoryRegion region, RingFactory.CreatedRing ring)
-    {
-        foreach (ref var s in RingFactory.Slots(region, ring)) region.ReleaseBuffer(s.BufferIndex);
-        RingFactory.Destroy(region, ring);
-    }
-
     public override void OnUnused()
     {
-        foreach (var r in TxRings) DestroyRing(Region, r);
-        foreach (var r in RxRings) DestroyRing(Region, r);
+        foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
+        foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
         _kick.Dispose();
         _allocators.Release(Region);
     }

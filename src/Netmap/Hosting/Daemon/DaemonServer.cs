@@ -53,6 +53,8 @@ internal sealed class DaemonServer : IDisposable
     {
         if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("netmapd needs AF_UNIX SOCK_SEQPACKET");
         _engine = engine;
+        // Clients are other processes: VALE forwarding must run here, never in a client's txsync.
+        engine.UseValeWorkers(1);
         _log = log ?? ((_, _) => { });
         _verbose = log is not null && verbose;
         SocketPath = Path.GetFullPath(socketPath);

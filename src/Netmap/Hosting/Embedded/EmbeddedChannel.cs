@@ -24,7 +24,7 @@ internal sealed class EmbeddedChannel : IControlChannel
         var err = _engine.Control(_session, message, out var result);
         detail = _session.LastError;
         if (err == Errno.None && result is not null)
-            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token, null);
+            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token, null, result.LocalAdapter);
         return err;
     }
 

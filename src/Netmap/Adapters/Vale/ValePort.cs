@@ -1,0 +1,133 @@
+using Netmap.Abi;
+using Netmap.Interop;
+using Netmap.Memory;
+using Netmap.Rings;
+
+namespace Netmap.Adapters.Vale;
+
+/// <summary>
+/// A VALE port (netmap_vp_adapter): TX and RX rings with their own buffers in the port's region (private unless
+/// the request named a mem_id), plugged into at most one switch. Ephemeral ports ("vale0:a" opened) die with their
+/// last registration; persistent ones (VALE_NEWIF) live until VALE_DELIF.
+/// Control-path members are used under the engine lock; the forwarding members (rings, queues, counters,
+/// <see cref="Switch"/>, <see cref="PortIndex"/>) are read by forwarders under the switch lock.
+/// </summary>
+internal sealed class ValePort : NetmapAdapter
+{
+    private readonly EventFd _kick;
+    private readonly Action<ValePort> _onUnused;
+    private long _rxPackets, _rxBytes, _rxDrops, _txPackets, _txBytes, _txDrops;
+
+    private ValePort(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, EventFd kick,
+        bool persistent, Action<ValePort> onUnused) : base(name, region, tx, rx)
+    {
+        _kick = kick;
+        Persistent = persistent;
+        _onUnused = onUnused;
+        TxHwCur = new uint[tx.Length];
+        RxQueues = rx.Select(r => new ValeRxQueue(r.NumSlots)).ToArray();
+        var mem = region.Mapping;
+        TxViews = tx.Select(r => new NetmapRing(mem, r.Offset, region.Buffers.Geometry.ObjTotal, region.Buffers.Offset, region.Buffers.Geometry.ObjSize, name)).ToArray();
+        RxViews = rx.Select(r => new NetmapRing(mem, r.Offset, region.Buffers.Geometry.ObjTotal, region.Buffers.Offset, region.Buffers.Geometry.ObjSize, name)).ToArray();
+    }
+
+    /// <summary>True for VALE_NEWIF ports (they outlive their registrations).</summary>
+    public bool Persistent { get; }
+    /// <summary>The switch the port is plugged into, or null (a persistent port not attached).</summary>
+    public ValeSwitch? Switch { get; set; }
+    /// <summary>Index in <see cref="Switch"/> (valid while attached).</summary>
+    public byte PortIndex { get; set; }
+    /// <summary>virtio-net header length (0, 10 or 12): the first bytes of every packet this port sends and receives.</summary>
+    public int VirtioHeaderLength { get; set; }
+    /// <summary>The engine's own hwcur per TX ring (the shared copy is for the client's prologue only).</summary>
+    public uint[] TxHwCur { get; }
+    public ValeRxQueue[] RxQueues { get; }
+    /// <summary>Engine views of the rings (geometry validated once).</summary>
+    public NetmapRing[] TxViews { get; }
+    public NetmapRing[] RxViews { get; }
+    /// <summary>The netmapd worker that forwards this port's TX rings (null when syncs run in the caller).</summary>
+    public ValeWorker? Worker { get; set; }
+
+    public override EventFd KickFd => _kick;
+    /// <summary>In netmapd: the worker's eventfd, written by the client's txsync when the worker sleeps.</summary>
+    public override EventFd? PeerKickFd => Worker?.Kick;
+
+    public ref KringState TxState(int ring) => ref RingFactory.State(Region, TxRings[ring]);
+    public ref KringState RxState(int ring) => ref RingFactory.State(Region, RxRings[ring]);
+
+    /// <summary>Creates the rings, each slot with its own buffer; ENOMEM leaves nothing behind.</summary>
+    public static ValePort Create(string name, MemoryRegion region, int txRings, int rxRings, uint txSlots, uint rxSlots,
+        bool persistent, Action<ValePort> onUnused)
+    {
+        var created = new List<RingFactory.CreatedRing>();
+        var tx = new RingFactory.CreatedRing[txRings];
+        var rx = new RingFactory.CreatedRing[rxRings];
+        EventFd? kick = null;
+        try
+        {
+            for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, KringKind.ValeTx, name));
+            for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.ValeRx, name));
+            kick = EventFd.Create(name);
+            region.Users++;
+            return new ValePort(name, region, tx, rx, kick, persistent, onUnused);
+        }
+        catch
+        {
+            kick?.Dispose();
+            foreach (var r in created) RingFactory.DestroyWithBuffers(region, r);
+            throw;
+        }
+    }
+
+    /// <summary>Puts every ring back to its initial state (netmap recreates krings when a port enters netmap mode).
+    /// Only while nobody is bound and no forwarder touches the port.</summary>
+    public void ResetRings()
+    {
+        for (int i = 0; i < TxRings.Length; i++) ResetRing(TxViews[i], ref TxState(i), isTx: true);
+        for (int i = 0; i < RxRings.Length; i++) { ResetRing(RxViews[i], ref RxState(i), isTx: false); RxQueues[i].Reset(); }
+        Array.Clear(TxHwCur);
+    }
+
+    private static void ResetRing(NetmapRing ring, ref KringState ks, bool isTx)
+    {
+        uint n = ring.NumSlots, tail = isTx ? n - 1 : 0;
+        ref var h = ref ring.Header;
+        h.Head = h.Cur = 0; h.Tail = tail;
+        ks.HwCur = ks.RHead = ks.RCur = 0;
+        ks.HwTail = ks.RTail = tail;
+        ks.NeedKick = 0;
+        ks.EngineNeedKick = 1; // the worker may be asleep: the first txsync kicks it
+        ks.SyncLock = 0;
+    }
+
+    /// <summary>Frees rings, buffers (whatever the slots hold now) and the eventfd. The region is released by the caller.</summary>
+    public void Destroy()
+    {
+        foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
+        foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
+        _kick.Dispose();
+    }
+
+    public override void OnUnused() => _onUnused(this);
+
+    // ---------------------------------------------------------------- counters (any forwarding thread)
+
+    public void CountTx(long packets, long bytes, long drops)
+    {
+        if (packets != 0) { Interlocked.Add(ref _txPackets, packets); Interlocked.Add(ref _txBytes, bytes); }
+        if (drops != 0) Interlocked.Add(ref _txDrops, drops);
+    }
+
+    public void CountRx(long packets, long bytes, long drops)
+    {
+        if (packets != 0) { Interlocked.Add(ref _rxPackets, packets); Interlocked.Add(ref _rxBytes, bytes); }
+        if (drops != 0) Interlocked.Add(ref _rxDrops, drops);
+    }
+
+    public NmReqValePortStats Stats() => new()
+    {
+        RxPackets = (ulong)Volatile.Read(ref _rxPackets), RxBytes = (ulong)Volatile.Read(ref _rxBytes), RxDrops = (ulong)Volatile.Read(ref _rxDrops),
+        TxPackets = (ulong)Volatile.Read(ref _txPackets), TxBytes = (ulong)Volatile.Read(ref _txBytes), TxDrops = (ulong)Volatile.Read(ref _txDrops),
+        BridgeIndex = (ushort)(Switch?.Index ?? 0), PortIndex = Switch is null ? NetmapConstants.BridgeNoPort : PortIndex,
+    };
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Netmap.Interop;
+using Netmap.Rings;
+
+namespace Netmap.Adapters.Vale;
+
+/// <summary>
+/// A netmapd forwarding thread: runs the TX syncs of the VALE ports assigned to it, which live in other
+/// processes. Busy: it loops over its ports' published heads with no system call per batch. Idle for
+/// <see cref="Spin"/>: it arms <see cref="KringState.EngineNeedKick"/> on every TX ring, re-checks, and sleeps on
+/// its eventfd until a client's txsync writes it.
+/// </summary>
+internal sealed class ValeWorker : IDisposable
+{
+    private readonly Thread _thread;
+    private readonly ForwardScratch _scratch = new();
+    private readonly Action<string>? _log;
+    private ValePort[] _ports = [];
+    private long _pass; // odd while a pass is running: lets the engine wait until a port is out of reach
+    private volatile bool _stop;
+
+    public ValeWorker(int id, TimeSpan spin, Action<string>? log)
+    {
+        Id = id;
+        Spin = spin;
+        _log = log;
+        Kick = EventFd.Create($"vale worker {id}");
+        _thread = new Thread(Run) { IsBackground = true, Name = $"vale-worker-{id}" };
+        _thread.Start();
+    }
+
+    public int Id { get; }
+    public EventFd Kick { get; }
+    public TimeSpan Spin { get; }
+    public int PortCount => _ports.Length;
+
+    /// <summary>Starts forwarding <paramref name="port"/> (engine lock held).</summary>
+    public void Add(ValePort port)
+    {
+        _ports = [.. _ports, port];
+        port.Worker = this;
+        Kick.Signal();
+    }
+
+    /// <summary>Stops forwarding <paramref name="port"/>; returns once no pass can still be using it.</summary>
+    public void Remove(ValePort port)
+    {
+        _ports = _ports.Where(p => p != port).ToArray();
+        Quiesce();
+    }
+
+    /// <summary>Waits for the pass in progress (if any) to end.</summary>
+    public void Quiesce()
+    {
+        long v = Volatile.Read(ref _pass);
+        if ((v & 1) == 0 || Thread.CurrentThread == _thread) return;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _pass) == v) spin.SpinOnce();
+    }
+
+    private void Run()
+    {
+        long spinTicks = (long)(Spin.TotalSeconds * Stopwatch.Frequency);
+        long lastWork = Stopwatch.GetTimestamp();
+        while (!_stop)
+        {
+            bool work;
+            Interlocked.Increment(ref _pass);
+            try { work = Pass(forward: true); }
+            catch (Exception e) { work = false; _log?.Invoke($"vale worker {Id}: {e}"); }
+            finally { Interlocked.Increment(ref _pass); }
+            if (work) { lastWork = Stopwatch.GetTimestamp(); continue; }
+            if (Stopwatch.GetTimestamp() - lastWork < spinTicks) { Thread.SpinWait(30); continue; }
+
+            Interlocked.Increment(ref _pass);
+            bool pending;
+            try { Arm(); pending = Pass(forward: false); }
+            finally { Interlocked.Increment(ref _pass); }
+            if (!pending && !_stop) FdPoll.WaitReadable(Kick.Fd, 1000);
+            Kick.Drain();
+            lastWork = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Forwards every TX ring with a new head (or, with <paramref name="forward"/> false, only says whether one has).</summary>
+    private bool Pass(bool forward)
+    {
+        bool work = false;
+        foreach (var port in _ports)
+        {
+            for (int r = 0; r < port.TxRings.Length; r++)
+            {
+                if (Volatile.Read(ref port.TxUsers[r]) == 0) continue;
+                ref var ks = ref port.TxState(r);
+                uint n = port.TxRings[r].NumSlots;
+                uint head = Volatile.Read(ref ks.RHead); // acquire: pairs with the client's release in ValeSync.TxSync
+                if (head >= n) { ks.BadIndices++; continue; }
+                if (head == port.TxHwCur[r]) continue;
+                work = true;
+                if (!forward) return true;
+                ValeForwarder.Flush(port, r, head, _scratch);
+                ks.HwCur = head;
+                Volatile.Write(ref ks.HwTail, RingMath.Prev(head, n));
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref ks.NeedKick) != 0 && Interlocked.Exchange(ref ks.NeedKick, 0) != 0)
+                    EventFd.Signal(port.KickFd.Fd);
+            }
+        }
+        return work;
+    }
+
+    private void Arm()
+    {
+        foreach (var port in _ports)
+            for (int r = 0; r < port.TxRings.Length; r++)
+                Volatile.Write(ref port.TxState(r).EngineNeedKick, 1);
+        Interlocked.MemoryBarrier();
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        Kick.Signal();
+        _thread.Join();
+        Kick.Dispose();
+    }
+}

@@ -1,0 +1,9 @@
+using Netmap.Hosting;
+
+namespace Netmap.Tools.ValeCtl;
+
+/// <summary>vale-ctl: netmap's VALE switch control tool, on Netmap.NET (engine in netmapd, started on demand).</summary>
+public static class Program
+{
+    public static int Main(string[] args) => ValeCtlRunner.Run(args, NetmapHost.Default, Console.Out, Console.Error);
+}
