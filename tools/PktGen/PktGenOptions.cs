@@ -60,6 +60,8 @@ public sealed class PktGenOptions
     public int Rate { get; private set; }
     /// <summary>-F: fragments (slots) per packet, 1..63.</summary>
     public int Fragments { get; private set; } = 1;
+    /// <summary>-H: virtio-net header length (0, 10 or 12) set on the port (PORT_HDR_SET) and prepended to every frame.</summary>
+    public int VirtioHeader { get; private set; }
     /// <summary>-M: largest fragment (0 = the buffer size).</summary>
     public int FragmentSize { get; private set; }
     /// <summary>-A: add "[avg/std A/S pps] " (15-sample sliding window) to the report line.</summary>
@@ -223,8 +225,12 @@ public sealed class PktGenOptions
                 if (!TryInt(v!, out int m) || m <= 0 || m > MaxPacketSize) return $"invalid frag size '{v}' (-M)";
                 FragmentSize = m;
                 return null;
+            case 'H':
+                if (!TryInt(v!, out int vh) || vh is not (0 or 10 or 12)) return $"bad virtio-net header length {v} (0, 10 or 12)";
+                VirtioHeader = vh;
+                return null;
             default:
-                // 6 I o X C H r P z Z: netmap options this pkt-gen does not implement.
+                // 6 I o X C r P z Z: netmap options this pkt-gen does not implement.
                 return $"option -{ch} is not supported by this pkt-gen";
         }
     }
@@ -309,6 +315,9 @@ public sealed class PktGenOptions
              -M frag_size
                      In multi-slot mode, the size of each fragment if smaller than pkt_size / num_frags.
 
+             -H len  Add an empty virtio-net header of len bytes (0, 10 or 12; VALE ports) to every frame, and
+                     set the port's header length to len (NETMAP_REQ_PORT_HDR_SET).
+
              -N      Do not normalize units (i.e., use bps, pps instead of Mbps, Kpps, etc.).
 
              -A      Compute mean and standard deviation (over a sliding window) of the rate.
@@ -322,7 +331,7 @@ public sealed class PktGenOptions
 
              --help  Same as -h.
 
-        Not supported (netmap pkt-gen options): -6 -I -o -X -C -H -r -P -z -Z, txseq/rxseq, address ranges,
+        Not supported (netmap pkt-gen options): -6 -I -o -X -C -r -P -z -Z, txseq/rxseq, address ranges,
         a second -l.
 
         """;

@@ -18,6 +18,11 @@ public static class PktGenRunner
         try
         {
             port = NetmapPort.Open(options.Interface, host);
+            if (options.VirtioHeader != 0)
+            {
+                try { NetmapControl.PortHeaderSet(port.Spec.Name, (uint)options.VirtioHeader, host); }
+                catch { port.Dispose(); throw; }
+            }
         }
         catch (NetmapException e)
         {
@@ -48,6 +53,7 @@ public static class PktGenRunner
             stdout.Flush();
 
             byte[] frame = FrameBuilder.Build(options);
+            if (options.VirtioHeader != 0) frame = [.. new byte[options.VirtioHeader], .. frame]; // a zeroed header: no offloads
 
             log.D("start_threads", DebugLog.StartThreadsWaitLine, $"Wait {options.WaitLinkSeconds} secs for phy reset");
             stop.Sleep(options.WaitLinkSeconds * 1000);

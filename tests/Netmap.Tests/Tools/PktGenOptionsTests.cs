@@ -10,6 +10,13 @@ public class PktGenOptionsTests
         return o;
     }
 
+    [Theory]
+    [InlineData("0", 0)]
+    [InlineData("10", 10)]
+    [InlineData("12", 12)]
+    public void VirtioHeader_TakesNetmapsThreeLengths(string arg, int expected)
+        => Assert.Equal(expected, Parse("-i", "vale0:a", "-H", arg).VirtioHeader);
+
     [Fact]
     public void Defaults()
     {
@@ -96,6 +103,7 @@ public class PktGenOptionsTests
     [InlineData("-i", "p{1", "-d", "10.1.0.1:70000")]
     [InlineData("-i", "p{1", "-D", "ff:ff:ff:ff:ff")]
     [InlineData("-i", "p{1", "-X")]                 // netmap option not implemented
+    [InlineData("-i", "vale0:a", "-H", "8")]         // virtio-net header lengths are 0, 10 or 12
     [InlineData("-i", "p{1", "-p", "2")]
     [InlineData("-i", "p{1", "-f", "ping", "-l", "40")]
     [InlineData("-f", "tx")]                        // missing -i
