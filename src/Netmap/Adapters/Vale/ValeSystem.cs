@@ -34,15 +34,6 @@ internal sealed class ValeSystem : IDisposable
     /// <summary>True when netmapd workers forward (clients' txsyncs only publish).</summary>
     public bool HasWorkers => _workers.Length > 0;
 
-    /// <summary>Every port (for metrics and listings): ephemeral ones through their switch, persistent ones by name.</summary>
-    public List<ValePort> Ports()
-    {
-        var list = new List<ValePort>();
-        foreach (var sw in _switches) if (sw is not null) list.AddRange(sw.Active);
-        foreach (var p in _persistent.Values) if (p.Switch is null) list.Add(p);
-        return list;
-    }
-
     /// <summary>Starts <paramref name="count"/> forwarding threads (netmapd). Only before the first VALE port.</summary>
     public void UseWorkers(int count, TimeSpan spin)
     {
