@@ -30,11 +30,12 @@ internal static class Program
                                                 until seq END-1; prints FIRST seq, PROGRESS n every 1000, RECEIVED n first last
           partial-recv PORT K                   wait for K slots, consume exactly K, rxsync, print READY, sleep
           open-expect-error PORT ERRNO          exit 0 iff the open fails with ERRNO (name or number); print the message
+          vale-shell                            a VALE client driven by commands on stdin (see below)
         """;
 
     private static int Main(string[] args)
     {
-        if (args.Length < 3) return Usage("missing arguments");
+        if (args.Length < 2) return Usage("missing arguments");
         var host = args[0] == "-" ? NetmapHost.Default : NetmapHost.Daemon(args[0]);
         string cmd = args[1];
         var a = args[2..];
@@ -55,6 +56,7 @@ internal static class Program
                 ("hold", 2) when a[1] == "exclusive" => Hold(host, a[0], true),
                 ("partial-recv", 2) => PartialRecv(host, a[0], Int(a[1])),
                 ("open-expect-error", 2) => OpenExpectError(host, a[0], a[1]),
+                ("vale-shell", 0) => new ValeShell(host).Run(),
                 _ => Usage($"unknown command or wrong argument count: {cmd} ({a.Length} arguments)"),
             };
         }
@@ -75,6 +77,7 @@ internal static class Program
     {
         Console.Error.WriteLine($"netmap-testpeer: {why}");
         Console.Error.WriteLine(UsageText);
+        Console.Error.WriteLine(ValeShell.UsageText);
         return 2;
     }
 

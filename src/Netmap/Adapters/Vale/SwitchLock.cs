@@ -17,7 +17,7 @@ internal sealed class SwitchLock
         {
             int s = Volatile.Read(ref _state);
             if ((s & WriterBit) == 0 && Interlocked.CompareExchange(ref _state, s + 1, s) == s) return;
-            spin.SpinOnce(sleep1Threshold: -1);
+            spin.SpinOnce();
         }
     }
 

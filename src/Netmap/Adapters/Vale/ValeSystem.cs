@@ -178,13 +178,12 @@ internal sealed class ValeSystem : IDisposable
     /// fresh rings, as netmap does when a port enters netmap mode.</summary>
     public static void OnFirstRegistration(ValePort port)
     {
+        // Nobody is bound, so a worker pass that starts now skips the port; wait out one that started before.
+        // Not under the switch lock: that pass may need the lock (read) to finish.
+        port.Worker?.Quiesce();
         var sw = port.Switch;
-        sw?.Lock.EnterWrite();
-        try
-        {
-            port.Worker?.Quiesce();
-            port.ResetRings();
-        }
+        sw?.Lock.EnterWrite(); // and no flush of another port is delivering into it
+        try { port.ResetRings(); }
         finally { sw?.Lock.ExitWrite(); }
     }
 
