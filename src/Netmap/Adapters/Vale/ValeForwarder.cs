@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Netmap.Abi;
+using Netmap.Adapters.Monitor;
 using Netmap.Interop;
 using Netmap.Rings;
 
@@ -19,13 +20,23 @@ internal static class ValeForwarder
     /// Forwards slots [TxHwCur, <paramref name="head"/>) of <paramref name="src"/>'s TX ring
     /// <paramref name="ringIndex"/> and records head as the new hwcur. <paramref name="head"/> must be &lt; num_slots.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Flush(ValePort src, int ringIndex, uint head, ForwardScratch s)
+    {
+        uint hwcur = src.TxHwCur[ringIndex];
+        if (hwcur == head) return;
+        // Monitors (one test when there are none): copies see [hwcur, head) before it is forwarded, zero-copy
+        // monitors once the slots are free again.
+        bool monitored = Volatile.Read(ref src.TxState(ringIndex).MonitorCount) != 0;
+        if (monitored) MonitorHooks.ValeTxCopy(src, ringIndex, hwcur, head);
+        Forward(src, ringIndex, hwcur, head, s);
+        if (monitored) MonitorHooks.ValeTxReleased(src, ringIndex, hwcur, head);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Forward(ValePort src, int ringIndex, uint hwcur, uint head, ForwardScratch s)
     {
         var view = src.TxViews[ringIndex];
         uint n = view.NumSlots;
-        uint hwcur = src.TxHwCur[ringIndex];
-        if (hwcur == head) return;
         var sw = src.Switch;
         if (sw is null)
         {
@@ -148,6 +159,7 @@ internal static class ValeForwarder
         long bytes = 0;
         if (granted > 0)
         {
+            uint start = j;
             var view = dst.RxViews[ring];
             uint n = view.NumSlots, dstTotal = view.BufferCount, dstSize = view.BufferSize;
             ref var slot0 = ref view.Slot(0);
@@ -185,6 +197,7 @@ internal static class ValeForwarder
                     j = j + 1 == n ? 0 : j + 1;
                 }
             }
+            if (ks.MonitorCount != 0) MonitorHooks.ValeRxDelivered(dst, ring, start, j); // copy monitors, still under the lease
             if (q.Complete(ref ks, lease))
             {
                 Interlocked.MemoryBarrier(); // publish, fence, then read the reader's NeedKick (design-notes)

@@ -65,8 +65,9 @@ internal sealed class ValePort : NetmapAdapter
         EventFd? kick = null;
         try
         {
-            for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, KringKind.ValeTx, name));
+            // RX first, as netmap does: on a fresh region RX ring 0 holds buffers 2..num_slots+1.
             for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.ValeRx, name));
+            for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, KringKind.ValeTx, name));
             kick = EventFd.Create(name);
             region.Users++;
             return new ValePort(name, region, tx, rx, kick, persistent, onUnused);

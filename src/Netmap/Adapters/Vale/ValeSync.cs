@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Netmap.Adapters.Monitor;
 using Netmap.Interop;
 using Netmap.Rings;
 
@@ -61,6 +62,7 @@ internal static class ValeSync
             }
             if (head != ks.HwCur)
             {
+                if (ks.MonitorCount != 0) MonitorHooks.RxReleased(k, ks.HwCur, head, token); // zero-copy monitors
                 ref var s0 = ref ring.Slot(0);
                 for (uint i = ks.HwCur; i != head; i = i + 1 == n ? 0 : i + 1)
                 {

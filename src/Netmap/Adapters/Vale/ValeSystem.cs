@@ -151,7 +151,8 @@ internal sealed class ValeSystem : IDisposable
         }
         else
         {
-            var p = AllocatorParameters.ForPrivatePort((uint)txr, txd, (uint)rxr, rxd, Math.Min(extraBufs, 1u << 20), 0);
+            // As netmap_vp_create: one more ring per direction (the unused host ring) and room for two pipes.
+            var p = AllocatorParameters.ForPrivatePort((uint)txr + 1, txd, (uint)rxr + 1, rxd, Math.Min(extraBufs, 1u << 20), 2);
             region = _allocators.CreatePrivate(p);
         }
         ValePort port;
