@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Netmap.Adapters.Monitor;
 using Netmap.Adapters.Pipe;
 using Netmap.Adapters.Vale;
 using Netmap.Rings;
@@ -13,6 +14,7 @@ internal static class RingSync
     {
         KringKind.PipeTx => PipeSync.TxSync(k, token),
         KringKind.ValeTx => ValeSync.TxSync(k, token),
+        KringKind.MonitorTx => MonitorSync.TxSync(k, token),
         _ => NullSync(k, tx: true),
     };
 
@@ -21,6 +23,7 @@ internal static class RingSync
     {
         KringKind.PipeRx => PipeSync.RxSync(k, token),
         KringKind.ValeRx => ValeSync.RxSync(k, token),
+        KringKind.MonitorRx => MonitorSync.RxSync(k, token),
         _ => NullSync(k, tx: false),
     };
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Netmap.Abi;
 using Netmap.Adapters;
+using Netmap.Adapters.Monitor;
 using Netmap.Adapters.Null;
 using Netmap.Adapters.Pipe;
 using Netmap.Adapters.Vale;
@@ -23,6 +24,7 @@ public sealed class NetmapEngine : IDisposable
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<ulong> _optionScratch = new();
     private readonly ValeSystem _vale;
+    private readonly MonitorSystem _monitors;
     private uint _nextToken = 1;
     private bool _disposed;
 
@@ -32,6 +34,7 @@ public sealed class NetmapEngine : IDisposable
     {
         _allocators = new AllocatorRegistry(globalParameters);
         _vale = new ValeSystem(_allocators, m => Log?.Invoke(m));
+        _monitors = new MonitorSystem(_allocators, m => Log?.Invoke(m));
     }
 
     /// <summary>
@@ -198,7 +201,14 @@ public sealed class NetmapEngine : IDisposable
         }
         else if ((flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZeroCopyMonitor)) != 0)
         {
-            throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "monitor ports are not available in this build");
+            // A /z monitor sees both directions, and says so in the written-back nr_flags (as netmap).
+            if ((flags & RegisterFlags.ZeroCopyMonitor) != 0)
+            {
+                flags |= RegisterFlags.MonitorTx | RegisterFlags.MonitorRx;
+                req.Flags |= RegisterFlags.MonitorTx | RegisterFlags.MonitorRx;
+            }
+            // Clients of another process may fill the monitor's rings where netmapd forwards: wake it by relay.
+            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers);
         }
         else
         {
@@ -210,6 +220,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (adapter is ValePort vp && vp.Registrations == 0) ValeSystem.OnFirstRegistration(vp);
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
+            if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
             session.Registration = reg;
             RegistrationCount++;
             result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
@@ -232,6 +243,28 @@ public sealed class NetmapEngine : IDisposable
     }
 
     private static bool IsPipeName(string name) => name.IndexOfAny(['{', '}']) >= 0;
+
+    /// <summary>The port a monitor REGISTER names: it must exist and be in netmap mode (EINVAL otherwise, as netmap,
+    /// whose lookup would create an ephemeral VALE port or a pipe that then is not in netmap mode).</summary>
+    private NetmapAdapter FindMonitoredPort(string name)
+    {
+        NetmapAdapter? port;
+        if (IsPipeName(name))
+        {
+            int brace = name.IndexOfAny(['{', '}']);
+            port = _pipeParents.TryGetValue(name[..brace], out var parent) && parent.TryGet(name[(brace + 1)..], out var pipe)
+                ? (name[brace] == '{' ? pipe.Master : pipe.Slave) : null;
+        }
+        else
+        {
+            port = _vale.FindPort(name);
+            if (port is null && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+                throw NetmapException.Create(name, "REGISTER", Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
+        }
+        if (port is null || port.Registrations == 0)
+            throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{name} is not in netmap mode (open it before its monitor)");
+        return port;
+    }
 
     /// <summary>The adapter named <paramref name="name"/>, created if it does not exist, in netmap's lookup order
     /// after null ports and monitors: pipe, VALE port, OS interface. Throws (named) when there is none.</summary>
@@ -446,8 +479,13 @@ public sealed class NetmapEngine : IDisposable
             foreach (var r in pe.Peer.TxRings) RingFactory.ReleaseLock(region, r, reg.Token);
             foreach (var r in pe.Peer.RxRings) RingFactory.ReleaseLock(region, r, reg.Token);
         }
+        _monitors.ReleaseLocks(a, reg.Token);
         a.Registrations--;
-        if (a.Registrations == 0) a.OnUnused();
+        if (a.Registrations == 0)
+        {
+            _monitors.OnPortUnused(a); // the port leaves netmap mode: its monitors are orphaned first
+            a.OnUnused();
+        }
     }
 
     // ---------------------------------------------------------------- info requests
@@ -582,6 +620,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _monitors.Dispose();
             _vale.Dispose();
             _allocators.Dispose();
         }

@@ -39,8 +39,24 @@ public struct KringState
     [FieldOffset(40)] public uint IsTx;
     /// <summary>(engine) bumped on every reinit, for diagnostics.</summary>
     [FieldOffset(44)] public uint Reinits;
+    /// <summary>Monitor rings (engine): 1 once the monitored port left netmap mode; the monitor's syncs then fail
+    /// (netmap's EIO).</summary>
+    [FieldOffset(48)] public uint MonitorOrphaned;
 
     [FieldOffset(64)] public uint HwTail;
+    /// <summary>Monitor RX rings: lock of the monitored port's syncs that fill this ring (they may run in several
+    /// processes at once): 0 = free, else the holder's registration token (or the engine's). Freed by the engine
+    /// when the holder dies.</summary>
+    [FieldOffset(68)] public uint MonitorLock;
+    /// <summary>Monitored rings (engine): entries in use in the link table at <see cref="MonitorLink0"/>. 0 = no
+    /// monitor, the only thing a sync tests on the monitors' behalf when there are none.</summary>
+    [FieldOffset(72)] public uint MonitorCount;
+    /// <summary>Monitor RX rings: slots dropped because the ring was full (or its lock stayed busy).</summary>
+    [FieldOffset(80)] public ulong MonitorDrops;
+    /// <summary>Monitored rings and zero-copy monitor rings (engine): the first of <see cref="MaxMonitorLinks"/> u32
+    /// link entries (offsets 88..127): a monitor RX ring's object index in the low 24 bits, the link kind (1 copy,
+    /// 2 zero-copy) in the high 8; 0 = empty entry. Readers validate every entry before use.</summary>
+    [FieldOffset(88)] public uint MonitorLink0;
 
     [FieldOffset(128)] public uint NeedKick;
     /// <summary>VALE TX rings in netmapd: set by the forwarding worker before it sleeps, cleared by the client
@@ -56,4 +72,6 @@ public struct KringState
 
     public const int Size = 256;
     public const uint NoPeer = uint.MaxValue;
+    /// <summary>Entries of the monitor link table (offsets 88..127).</summary>
+    public const int MaxMonitorLinks = 10;
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
+using Netmap.Adapters.Monitor;
 using Netmap.Interop;
 using Netmap.Rings;
 
@@ -66,6 +67,8 @@ internal static class PipeSync
                 }
                 if (complete != hwcur)
                 {
+                    // Copy monitors of this ring and of the peer RX ring see the frames before the receiver can.
+                    if ((ks.MonitorCount | ps.MonitorCount) != 0) MonitorHooks.PipePublish(k, hwcur, complete, token);
                     // Own hwcur first: a sender killed between the two stores then re-sends nothing into slots
                     // the receiver already owns (at worst the publication is repeated by the next sender).
                     ks.HwCur = complete;
@@ -82,6 +85,7 @@ internal static class PipeSync
             if (released < n)
             {
                 uint hwtail = released == 0 ? n - 1 : released - 1;
+                if (ks.MonitorCount != 0 && hwtail != ks.HwTail) MonitorHooks.TxReleased(k, ks.HwTail, hwtail, ks.HwCur, token);
                 ks.HwTail = hwtail;
             }
             else ks.BadIndices++;
@@ -117,6 +121,8 @@ internal static class PipeSync
             uint hwcur = ks.HwCur;
             if (hwcur != head)
             {
+                // Zero-copy monitors take the released buffers first (the swapped-in ones flow back below).
+                if (ks.MonitorCount != 0) MonitorHooks.RxReleased(k, hwcur, head, token);
                 var peerRing = peer.Ring;
                 ref var r0 = ref ring.Slot(0);
                 ref var t0 = ref peerRing.Slot(0);
