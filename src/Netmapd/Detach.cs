@@ -34,7 +34,8 @@ internal static class Detach
             // failing after we returned (it lost a race to another launcher's daemon) leaves nothing behind.
             File.WriteAllBytes(statusFile, []);
             // The daemon runs in /: a relative --socket must not change meaning (the last --socket wins).
-            child = StartDaemon([.. args.Where(a => a != "--detach"), "--socket", socketPath], statusFile);
+            // Likewise the plugin assemblies of --vale-lookup.
+            child = StartDaemon([.. ValeLookupSpec.WithAbsoluteAssemblyPaths(args).Where(a => a != "--detach"), "--socket", socketPath], statusFile);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException)
         {

@@ -2,7 +2,8 @@ using Netmap.Hosting.Daemon;
 
 namespace Netmapd;
 
-/// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help.</summary>
+/// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help, and the VALE
+/// switch's --vale-workers N, --vale-spin-us U, --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]] (repeatable).</summary>
 internal sealed class NetmapdOptions
 {
     /// <summary>Set (to a status file path) in the daemon a <c>--detach</c> launcher starts; see <see cref="Detach"/>.</summary>
@@ -10,6 +11,7 @@ internal sealed class NetmapdOptions
 
     public const string Usage = """
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
+                       [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
                             $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others)
@@ -17,6 +19,19 @@ internal sealed class NetmapdOptions
           --detach          start the daemon in its own session and exit 0 once it listens (1 if it failed)
           -v, --verbose     log connections, disconnections and refused requests
           -h, --help        show this text
+
+        VALE switches (forwarding runs in netmapd: clients' txsyncs only publish):
+          --vale-workers N  forwarding threads (default 1, at most 64); each VALE port's TX rings are
+                            served by one of them, assigned round robin as ports are created
+          --vale-spin-us U  how long an idle forwarding thread polls before it sleeps on its eventfd
+                            (default 50 µs; 0 sleeps at once: fewer CPU cycles, a wakeup per burst)
+          --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]
+                            forward on switch SWITCH (e.g. vale1) with a custom lookup: TYPE (namespace
+                            and name) of ASSEMBLY implementing Netmap.Adapters.Vale.IValeLookup, or the
+                            only such type when TYPE is empty; made with its public constructor taking
+                            ARG (a string, everything after the second ':') or its parameterless one.
+                            The switch is created at start and stays. Repeat for more switches.
+                            Exit 1, naming the switch and the assembly, when it cannot be loaded.
         """;
 
     public string SocketPath { get; set; } = DaemonLocator.SocketPath;
@@ -24,6 +39,15 @@ internal sealed class NetmapdOptions
     public bool Detach { get; set; }
     public bool Verbose { get; set; }
     public bool Help { get; set; }
+    /// <summary>VALE forwarding threads (engine.UseValeWorkers).</summary>
+    public int ValeWorkers { get; set; } = 1;
+    /// <summary>How long an idle forwarding thread polls before sleeping, in microseconds.</summary>
+    public int ValeSpinMicroseconds { get; set; } = 50;
+    /// <summary>Custom lookups to install, one per switch, in command-line order.</summary>
+    public List<ValeLookupSpec> ValeLookups { get; } = new();
+
+    public const int MaxValeWorkers = 64;
+    public const int MaxValeSpinMicroseconds = 1_000_000;
 
     /// <summary>Parses <paramref name="args"/>; null with <paramref name="error"/> set on a bad command line.</summary>
     public static NetmapdOptions? Parse(IReadOnlyList<string> args, out string? error)
@@ -58,6 +82,35 @@ internal sealed class NetmapdOptions
                 case "--verbose" or "-v":
                     if (inline is not null) { error = "--verbose takes no value"; return null; }
                     o.Verbose = true;
+                    break;
+                case "--vale-workers":
+                    if (!TakeValue(args, ref i, inline, a, out var workers, out error)) return null;
+                    if (!int.TryParse(workers, System.Globalization.NumberStyles.None, null, out int w) || w < 1 || w > MaxValeWorkers)
+                    {
+                        error = $"--vale-workers: '{workers}' is not a thread count (1..{MaxValeWorkers})";
+                        return null;
+                    }
+                    o.ValeWorkers = w;
+                    break;
+                case "--vale-spin-us":
+                    if (!TakeValue(args, ref i, inline, a, out var spin, out error)) return null;
+                    if (!int.TryParse(spin, System.Globalization.NumberStyles.None, null, out int us) || us > MaxValeSpinMicroseconds)
+                    {
+                        error = $"--vale-spin-us: '{spin}' is not a number of microseconds (0..{MaxValeSpinMicroseconds})";
+                        return null;
+                    }
+                    o.ValeSpinMicroseconds = us;
+                    break;
+                case "--vale-lookup":
+                    if (!TakeValue(args, ref i, inline, a, out var lookup, out error)) return null;
+                    var spec = ValeLookupSpec.Parse(lookup, out error);
+                    if (spec is null) return null;
+                    if (o.ValeLookups.Find(l => l.Switch == spec.Switch) is { } dup)
+                    {
+                        error = $"--vale-lookup {spec.Switch}: given twice ({dup.AssemblyPath} and {spec.AssemblyPath})";
+                        return null;
+                    }
+                    o.ValeLookups.Add(spec);
                     break;
                 case "--help" or "-h":
                     o.Help = true;

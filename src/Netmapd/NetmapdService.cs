@@ -8,9 +8,11 @@ namespace Netmapd;
 
 /// <summary>
 /// The daemon's one hosted service: an engine and the socket serving it. Listening is done in StartAsync, so the
-/// host (and systemd's READY=1) reports started only once clients can connect.
+/// host (and systemd's READY=1) reports started only once clients can connect. The engine's VALE forwarding threads
+/// and custom lookups are set up before the server exists (the server's own default of one worker is then ignored).
 /// </summary>
-internal sealed class NetmapdService(NetmapdOptions options, ILogger<NetmapdService> logger) : IHostedService, IDisposable
+internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<LoadedValeLookup> lookups, ILogger<NetmapdService> logger)
+    : IHostedService, IDisposable
 {
     private NetmapEngine? _engine;
     private DaemonServer? _server;
@@ -20,6 +22,12 @@ internal sealed class NetmapdService(NetmapdOptions options, ILogger<NetmapdServ
         var engine = new NetmapEngine();
         try
         {
+            engine.UseValeWorkers(options.ValeWorkers, TimeSpan.FromMicroseconds(options.ValeSpinMicroseconds));
+            foreach (var l in lookups)
+            {
+                engine.SetValeLookup(l.Spec.Switch, new GuardedValeLookup(l.Lookup, l.Spec.Switch, m => logger.LogError("{Message}", m)));
+                logger.LogInformation("{Switch}: lookup {Type} from {Assembly}", l.Spec.Switch, l.Lookup.GetType().FullName, l.Spec.AssemblyPath);
+            }
             _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug));
         }
         catch
@@ -28,7 +36,8 @@ internal sealed class NetmapdService(NetmapdOptions options, ILogger<NetmapdServ
             throw;
         }
         _engine = engine;
-        logger.LogInformation("netmapd listening on {SocketPath}", _server.SocketPath);
+        logger.LogInformation("netmapd listening on {SocketPath} (VALE: {Workers} forwarding thread(s), spin {Spin} us)",
+            _server.SocketPath, options.ValeWorkers, options.ValeSpinMicroseconds);
         return Task.CompletedTask;
     }
 
@@ -46,7 +55,11 @@ internal sealed class NetmapdService(NetmapdOptions options, ILogger<NetmapdServ
             server.Dispose();
             logger.LogInformation("netmapd stopped; {SocketPath} removed", server.SocketPath);
         }
-        Interlocked.Exchange(ref _engine, null)?.Dispose();
+        if (Interlocked.Exchange(ref _engine, null) is { } engine)
+        {
+            engine.Dispose();
+            foreach (var l in lookups) (l.Lookup as IDisposable)?.Dispose(); // after the workers stopped
+        }
     }
 
     private void Log(TraceLevel level, string message)

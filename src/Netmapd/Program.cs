@@ -19,6 +19,20 @@ if (options.Help)
 }
 if (options.Detach) return Detach.Run(options, args);
 
+// Custom VALE lookups: loaded before the host, so that a bad plugin is a clean start failure (exit 1, one line).
+var lookups = new List<LoadedValeLookup>();
+foreach (var spec in options.ValeLookups)
+{
+    if (!ValeLookupLoader.TryLoad(spec, out var loaded, out var why))
+    {
+        foreach (var l in lookups) (l.Lookup as IDisposable)?.Dispose();
+        Detach.ReportFailure(why);
+        Console.Error.WriteLine($"netmapd: {why}");
+        return 1;
+    }
+    lookups.Add(loaded!);
+}
+
 // No default configuration sources: netmapd reads only its command line (and NETMAP_SOCKET), and must not watch
 // appsettings files in whatever directory it was started from.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
@@ -39,6 +53,7 @@ builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThresh
 // Under systemd: journal-friendly log format and READY=1 / STOPPING=1 notifications (Type=notify).
 builder.Services.AddSystemd();
 builder.Services.AddSingleton(options);
+builder.Services.AddSingleton<IReadOnlyList<LoadedValeLookup>>(lookups);
 builder.Services.AddHostedService<NetmapdService>();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 

@@ -128,4 +128,37 @@ public class ValeLookupTests
         Assert.Equal(Errno.EINVAL, e.Errno);
         Assert.Equal(0, h.Engine.ValeSwitchCount);
     }
+
+    /// <summary>Throws for frames to ...:ee, broadcasts everything else.</summary>
+    private sealed class ThrowingLookup : IValeLookup
+    {
+        public byte Lookup(ReadOnlySpan<byte> frame, byte sourcePort, ref byte destinationRing)
+            => frame[5] == 0xee ? throw new InvalidOperationException("bad plugin") : ValeDestination.Broadcast;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ALookupThatThrows_DropsThatFrameOnly_AndTheSwitchGoesOn(bool daemon)
+    {
+        using var h = new ValeTestHost(daemon);
+        h.Engine.SetValeLookup("vale4", new ThrowingLookup());
+        using var a = NetmapPort.Open("vale4:a", h.Host);
+        using var b = NetmapPort.Open("vale4:b", h.Host);
+        Send(a, Frame(Mac(0xee), Mac(0xa), 60, tag: 1));
+        var after = Frame(Broadcast, Mac(0xa), 61, tag: 2);
+        Send(a, after);
+        Assert.Equal([after], Receive(b, 1));
+        Assert.Equal(1UL, Stats(h, "vale4:a").TxDrops);
+    }
+
+    [Fact]
+    public void SetValeLookup_RefusesNamesThatAreNotSwitches_AndNullOnAMissingSwitchCreatesNothing()
+    {
+        using var engine = new Netmap.Engine.NetmapEngine();
+        Assert.Equal(Errno.EINVAL, Assert.Throws<NetmapException>(() => engine.SetValeLookup("foo", new ThrowingLookup())).Errno);
+        Assert.Equal(Errno.EINVAL, Assert.Throws<NetmapException>(() => engine.SetValeLookup("vale-x", new ThrowingLookup())).Errno);
+        engine.SetValeLookup("vale7", null);
+        Assert.Equal(0, engine.ValeSwitchCount);
+    }
 }

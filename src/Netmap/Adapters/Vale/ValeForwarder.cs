@@ -105,7 +105,10 @@ internal static class ValeForwarder
             if (len < 14) { drops++; continue; }
             var frame = mem.Span(buf0 + s.SlotBuffer[first] * bufSize + hdr, len);
             byte ring = (byte)ringIndex;
-            byte d = lookup.Lookup(frame, src.PortIndex, ref ring);
+            byte d;
+            // A custom lookup is user code: if it throws, that packet is dropped (counted), the switch goes on.
+            try { d = lookup.Lookup(frame, src.PortIndex, ref ring); }
+            catch (Exception) { d = ValeDestination.Drop; }
             if (d == ValeDestination.Broadcast) { s.AppendBroadcast(p); continue; }
             var dst = d < NetmapConstants.BridgeMaxPorts ? sw.Port(d) : null;
             if (dst is null || dst == src || dst.RxRings.Length == 0) { drops++; continue; }

@@ -333,11 +333,14 @@ internal sealed class ValeSystem : IDisposable
     /// creates the switch as persistent when it does not exist.</summary>
     public void SetLookup(string name, IValeLookup? lookup, bool create)
     {
+        if (!name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+            throw NetmapException.Create(name, "regops", Errno.EINVAL, $"a VALE switch name starts with \"{NetmapConstants.BridgeNamePrefix}\"");
+        SplitName(name + ":x", "regops");
         var sw = FindSwitch(name);
         if (sw is null)
         {
+            if (lookup is null) return; // the default on a switch that does not exist: nothing to restore
             if (!create) throw NetmapException.Create(name, "regops", Errno.ENXIO, "no such switch");
-            SplitName(name + ":x", "regops");
             sw = GetOrCreateSwitch(name, name, "regops");
             sw.Persistent = true;
         }

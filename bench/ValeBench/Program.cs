@@ -1,0 +1,1 @@
+return Netmap.Bench.Vale.BenchMain.Run(args);
