@@ -45,6 +45,21 @@ internal static class SyncPrologue
     }
 
     /// <summary>
+    /// The end of every rxsync: exposes what the producer published (the kring's hwtail, acquire; an out-of-range
+    /// value is counted and the last good tail kept) as ring.tail and stamps ring.ts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RxPublishTail(ref NetmapRingHeader ring, ref KringState ks, uint n, uint head)
+    {
+        uint tail = Volatile.Read(ref ks.HwTail); // acquire: pairs with the producer's release of hwtail
+        if (tail >= n) { ks.BadIndices++; tail = ks.RTail < n ? ks.RTail : head; }
+        ring.Tail = ks.RTail = tail;
+        long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+        ring.TsSec = ticks / TimeSpan.TicksPerSecond;
+        ring.TsUsec = ticks % TimeSpan.TicksPerSecond / 10;
+    }
+
+    /// <summary>
     /// netmap_ring_reinit: slots with a buffer index outside [2, total) get index 0 and length 0, lengths above the
     /// buffer size become 0; if any slot was bad or head/cur/tail is out of range, the ring is reset to the kernel's
     /// view (head = cur = hwcur, tail = hwtail). In-range but inconsistent head/cur are not trusted and not

@@ -7,19 +7,8 @@ namespace Netmap.Tests.Tools;
 /// <summary>pkt-gen's functions against each other over a pipe of an embedded engine (one process, two threads).</summary>
 public class PktGenEndToEndTests
 {
-    private sealed record Outcome(int Exit, string Out, string Err);
-
-    private static Task<Outcome> Start(NetmapHost host, StopSignal stop, params string[] args)
-    {
-        Assert.True(PktGenOptions.TryParse(args, out var o, out var err), err);
-        return Task.Factory.StartNew(() =>
-        {
-            var so = new StringWriter();
-            var se = new StringWriter();
-            int rc = PktGenRunner.Run(o, host, TextWriter.Synchronized(so), TextWriter.Synchronized(se), stop);
-            return new Outcome(rc, so.ToString(), se.ToString());
-        }, TaskCreationOptions.LongRunning);
-    }
+    private static Task<PktGenInProcess.Outcome> Start(NetmapHost host, StopSignal stop, params string[] args)
+        => PktGenInProcess.Start(host, stop, args);
 
     [Fact(Timeout = 60_000)]
     public async Task Tx_To_Rx_OverPipe_Counts100000()

@@ -10,19 +10,8 @@ namespace Netmap.Tests.Tools;
 /// the switch's counters (VALE drops what does not fit; it never back-pressures).</summary>
 public class PktGenValeTests
 {
-    private sealed record Outcome(int Exit, string Out, string Err);
-
-    private static Task<Outcome> Start(NetmapHost host, StopSignal stop, params string[] args)
-    {
-        Assert.True(PktGenOptions.TryParse(args, out var o, out var err), err);
-        return Task.Factory.StartNew(() =>
-        {
-            var so = new StringWriter();
-            var se = new StringWriter();
-            int rc = PktGenRunner.Run(o, host, TextWriter.Synchronized(so), TextWriter.Synchronized(se), stop);
-            return new Outcome(rc, so.ToString(), se.ToString());
-        }, TaskCreationOptions.LongRunning);
-    }
+    private static Task<PktGenInProcess.Outcome> Start(NetmapHost host, StopSignal stop, params string[] args)
+        => PktGenInProcess.Start(host, stop, args);
 
     private static long Received(string output)
     {

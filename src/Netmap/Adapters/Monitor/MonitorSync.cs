@@ -38,12 +38,7 @@ internal static class MonitorSync
                 if (ks.MonitorCount != 0) MonitorHooks.RxReleased(k, hwcur, head, token); // next zero-copy monitor
                 Volatile.Write(ref ks.HwCur, head); // R: pairs with A in MonitorHooks.Deliver
             }
-            uint tail = Volatile.Read(ref ks.HwTail); // A1
-            if (tail >= n) { ks.BadIndices++; tail = ks.RTail < n ? ks.RTail : head; }
-            rh.Tail = ks.RTail = tail;
-            long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
-            rh.TsSec = ticks / TimeSpan.TicksPerSecond;
-            rh.TsUsec = ticks % TimeSpan.TicksPerSecond / 10;
+            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head); // pairs with the producer's hwtail release
             return ok;
         }
         finally

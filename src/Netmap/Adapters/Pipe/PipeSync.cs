@@ -141,12 +141,7 @@ internal static class PipeSync
                 if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
                     EventFd.Signal(k.PeerKickFd);
             }
-            uint tail = Volatile.Read(ref ks.HwTail); // A1: pairs with R1 in TxSync
-            if (tail >= n) { ks.BadIndices++; tail = ks.RTail < n ? ks.RTail : head; }
-            rh.Tail = ks.RTail = tail;
-            long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
-            rh.TsSec = ticks / TimeSpan.TicksPerSecond;
-            rh.TsUsec = ticks % TimeSpan.TicksPerSecond / 10;
+            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head); // pairs with the producer's hwtail release
             return ok;
         }
         finally

@@ -71,12 +71,7 @@ internal static class ValeSync
                 }
                 Volatile.Write(ref ks.HwCur, head); // the switch may now fill [old hwcur, head) again
             }
-            uint tail = Volatile.Read(ref ks.HwTail);
-            if (tail >= n) { ks.BadIndices++; tail = ks.RTail < n ? ks.RTail : head; }
-            rh.Tail = ks.RTail = tail;
-            long ticks = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
-            rh.TsSec = ticks / TimeSpan.TicksPerSecond;
-            rh.TsUsec = ticks % TimeSpan.TicksPerSecond / 10;
+            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head); // pairs with the producer's hwtail release
             return ok;
         }
         finally
