@@ -160,5 +160,9 @@ public class ValeLookupTests
         Assert.Equal(Errno.EINVAL, Assert.Throws<NetmapException>(() => engine.SetValeLookup("vale-x", new ThrowingLookup())).Errno);
         engine.SetValeLookup("vale7", null);
         Assert.Equal(0, engine.ValeSwitchCount);
+        engine.SetValeLookup("vale7", new ThrowingLookup());
+        Assert.Equal(1, engine.ValeSwitchCount); // kept for its lookup
+        engine.SetValeLookup("vale7", null);
+        Assert.Equal(0, engine.ValeSwitchCount); // default again and empty: gone
     }
 }

@@ -345,6 +345,11 @@ internal sealed class ValeSystem : IDisposable
             sw.Persistent = true;
         }
         sw.SetLookup(lookup);
+        if (lookup is null)
+        {
+            sw.Persistent = false; // kept only for its custom lookup: an empty default switch goes, as in netmap
+            DropSwitchIfEmpty(sw);
+        }
     }
 
     public void Dispose()
