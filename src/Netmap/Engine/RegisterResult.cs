@@ -3,7 +3,7 @@ using Netmap.Memory;
 
 namespace Netmap.Engine;
 
-/// <summary>What a REGISTER hands to the host: the region to map, the netmap_if, and the wakeup lines.</summary>
-/// <param name="LocalAdapter">The adapter itself when its txsync must run engine code in the caller (VALE ports of
-/// an engine without forwarding workers); only meaningful to an embedded host.</param>
+/// <summary>What a REGISTER hands to the host: the region to map, the netmap_if, and the wakeup lines.
+/// <c>LocalAdapter</c> is the adapter itself when its txsync must run engine code in the caller (VALE ports of an
+/// engine without forwarding workers); only meaningful to an embedded host.</summary>
 internal sealed record RegisterResult(MemoryRegion Region, long NifpOffset, EventFd Kick, EventFd? PeerKick, uint Token, Adapters.NetmapAdapter? LocalAdapter = null);

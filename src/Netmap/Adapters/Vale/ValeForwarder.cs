@@ -18,7 +18,8 @@ internal static class ValeForwarder
 {
     /// <summary>
     /// Forwards slots [TxHwCur, <paramref name="head"/>) of <paramref name="src"/>'s TX ring
-    /// <paramref name="ringIndex"/> and records head as the new hwcur. <paramref name="head"/> must be &lt; num_slots.
+    /// <paramref name="ringIndex"/>, records head as the new hwcur and publishes the whole ring free again
+    /// (kring hwcur = head, hwtail = head - 1). <paramref name="head"/> must be &lt; num_slots.
     /// </summary>
     public static void Flush(ValePort src, int ringIndex, uint head, ForwardScratch s)
     {
@@ -30,6 +31,9 @@ internal static class ValeForwarder
         if (monitored) MonitorHooks.ValeTxCopy(src, ringIndex, hwcur, head);
         Forward(src, ringIndex, hwcur, head, s);
         if (monitored) MonitorHooks.ValeTxReleased(src, ringIndex, hwcur, head);
+        ref var ks = ref src.TxState(ringIndex);
+        ks.HwCur = head;
+        Volatile.Write(ref ks.HwTail, RingMath.Prev(head, src.TxRings[ringIndex].NumSlots)); // the client's txsync reads it
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -105,10 +109,9 @@ internal static class ValeForwarder
             if (len < 14) { drops++; continue; }
             var frame = mem.Span(buf0 + s.SlotBuffer[first] * bufSize + hdr, len);
             byte ring = (byte)ringIndex;
-            byte d;
-            // A custom lookup is user code: if it throws, that packet is dropped (counted), the switch goes on.
-            try { d = lookup.Lookup(frame, src.PortIndex, ref ring); }
-            catch (Exception) { d = ValeDestination.Drop; }
+            // The default lookup is called directly (sealed: no interface dispatch per packet, no guard needed).
+            byte d = lookup is LearningLookup learning ? learning.Lookup(frame, src.PortIndex, ref ring)
+                : CustomLookup(lookup, frame, src.PortIndex, ref ring);
             if (d == ValeDestination.Broadcast) { s.AppendBroadcast(p); continue; }
             var dst = d < NetmapConstants.BridgeMaxPorts ? sw.Port(d) : null;
             if (dst is null || dst == src || dst.RxRings.Length == 0) { drops++; continue; }
@@ -132,6 +135,15 @@ internal static class ValeForwarder
                 Deliver(src, dst, 0, -1, s.BroadcastHead, s);
             }
         }
+    }
+
+    /// <summary>A custom lookup is user code: if it throws, that packet is dropped (counted) and the switch goes on.
+    /// Kept out of line so the guard costs the default path nothing.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte CustomLookup(IValeLookup lookup, ReadOnlySpan<byte> frame, byte sourcePort, ref byte ring)
+    {
+        try { return lookup.Lookup(frame, sourcePort, ref ring); }
+        catch (Exception) { return ValeDestination.Drop; }
     }
 
     /// <summary>Copies the packets of two batch-ordered lists into <paramref name="dst"/>'s RX ring: reserves whole

@@ -23,9 +23,7 @@ internal sealed class ValeInCallerSync(ValePort port, int ringIndex) : InCallerS
                 return false;
             }
             ValeForwarder.Flush(port, ringIndex, head, ForwardScratch.ForCurrentThread);
-            ks.HwCur = head;
-            ks.HwTail = RingMath.Prev(head, n);
-            rh.Tail = ks.RTail = ks.HwTail;
+            rh.Tail = ks.RTail = ks.HwTail; // Flush left the whole ring free
             return true;
         }
         finally

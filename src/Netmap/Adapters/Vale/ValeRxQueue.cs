@@ -33,8 +33,8 @@ internal sealed class ValeRxQueue
     }
 
     /// <summary>
-    /// Reserves up to <paramref name="wanted"/> slots, but only whole packets: <paramref name="cumulative"/>[k] is
-    /// the slot count of the first k+1 packets. Returns the packets granted and the first slot; 0 when full.
+    /// Reserves as many slots as fit, but only whole packets: <paramref name="cumulative"/>[k] is the slot count
+    /// of the first k+1 packets. Returns the packets granted and the first slot; 0 when full.
     /// </summary>
     public int Reserve(ref KringState shared, ReadOnlySpan<int> cumulative, out uint start, out int lease)
     {

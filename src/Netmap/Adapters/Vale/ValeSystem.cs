@@ -234,8 +234,9 @@ internal sealed class ValeSystem : IDisposable
     {
         const string op = "VALE_DELIF";
         if (!_persistent.TryGetValue(name, out var port))
-            throw NetmapException.Create(name, op, FindPort(name) is null ? Errno.ENXIO : Errno.EINVAL,
-                FindPort(name) is null ? "no such interface" : "not created by VALE_NEWIF");
+            throw FindPort(name) is null
+                ? NetmapException.Create(name, op, Errno.ENXIO, "no such interface")
+                : NetmapException.Create(name, op, Errno.EINVAL, "not created by VALE_NEWIF");
         if (port.Registrations > 0)
             throw NetmapException.Create(name, op, Errno.EBUSY, $"open by {port.Registrations} registration(s)");
         if (port.Switch is not null)

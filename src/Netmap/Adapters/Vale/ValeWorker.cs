@@ -99,9 +99,7 @@ internal sealed class ValeWorker : IDisposable
                 work = true;
                 if (!forward) return true;
                 ValeForwarder.Flush(port, r, head, _scratch);
-                ks.HwCur = head;
-                Volatile.Write(ref ks.HwTail, RingMath.Prev(head, n));
-                Interlocked.MemoryBarrier();
+                Interlocked.MemoryBarrier(); // hwtail published by Flush, then read the client's NeedKick
                 if (Volatile.Read(ref ks.NeedKick) != 0 && Interlocked.Exchange(ref ks.NeedKick, 0) != 0)
                     EventFd.Signal(port.KickFd.Fd);
             }
