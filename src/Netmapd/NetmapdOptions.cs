@@ -12,11 +12,17 @@ internal sealed class NetmapdOptions
     public const string Usage = """
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
+                       [--interfaces root|all|none|UID[,UID...]]
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
                             $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others)
           --group NAME|GID  give the socket file this group (mode 0660), so its members may connect
           --detach          start the daemon in its own session and exit 0 once it listens (1 if it failed)
+          --interfaces WHO  which clients may put Linux interfaces into netmap mode and attach them to
+                            switches (netmapd holds the privileges: CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF):
+                            root (default: uid 0 and netmapd's own uid), all (anyone who can connect),
+                            none (nobody: netmapd serves only VALE ports and pipes), or a comma-separated
+                            list of uids (root and netmapd's uid are always allowed)
           -v, --verbose     log connections, disconnections and refused requests
           -h, --help        show this text
 
@@ -45,6 +51,10 @@ internal sealed class NetmapdOptions
     public int ValeSpinMicroseconds { get; set; } = 50;
     /// <summary>Custom lookups to install, one per switch, in command-line order.</summary>
     public List<ValeLookupSpec> ValeLookups { get; } = new();
+    /// <summary>Uids allowed to open Linux interfaces besides root and netmapd's own; null = everyone.</summary>
+    public HashSet<uint>? InterfaceUids { get; set; } = new();
+    /// <summary>--interfaces none: no client may open Linux interfaces.</summary>
+    public bool NoInterfaces { get; set; }
 
     public const int MaxValeWorkers = 64;
     public const int MaxValeSpinMicroseconds = 1_000_000;
@@ -111,6 +121,27 @@ internal sealed class NetmapdOptions
                         return null;
                     }
                     o.ValeLookups.Add(spec);
+                    break;
+                case "--interfaces":
+                    if (!TakeValue(args, ref i, inline, a, out var who, out error)) return null;
+                    o.NoInterfaces = who == "none";
+                    if (who == "all") o.InterfaceUids = null;
+                    else if (who == "none") o.InterfaceUids = new();
+                    else if (who == "root") o.InterfaceUids = new();
+                    else
+                    {
+                        var uids = new HashSet<uint>();
+                        foreach (var part in who.Split(','))
+                        {
+                            if (!uint.TryParse(part, System.Globalization.NumberStyles.None, null, out uint uid))
+                            {
+                                error = $"--interfaces: '{part}' is not root, all or a uid";
+                                return null;
+                            }
+                            uids.Add(uid);
+                        }
+                        o.InterfaceUids = uids;
+                    }
                     break;
                 case "--help" or "-h":
                     o.Help = true;

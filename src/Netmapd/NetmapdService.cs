@@ -23,6 +23,12 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         try
         {
             engine.UseValeWorkers(options.ValeWorkers, TimeSpan.FromMicroseconds(options.ValeSpinMicroseconds));
+            if (options.NoInterfaces) engine.InterfacePolicy = _ => false;
+            else if (options.InterfaceUids is { } allowed)
+            {
+                uint self = Netmap.Interop.ProcessInfo.EffectiveUid;
+                engine.InterfacePolicy = uid => uid == 0 || uid == self || allowed.Contains(uid);
+            }
             foreach (var l in lookups)
             {
                 engine.SetValeLookup(l.Spec.Switch, new GuardedValeLookup(l.Lookup, l.Spec.Switch, m => logger.LogError("{Message}", m)));

@@ -45,6 +45,11 @@ public static class NetmapConstants
     public const int BridgeMaxRings = 16;          // NM_BDG_MAXRINGS
     public const int BridgeMaxSlots = 4096;        // NM_BDG_MAXSLOTS
     public const int BridgeRingSize = 1024;        // NM_BRIDGE_RINGSIZE
+    /// <summary>Slots per ring of a Linux interface unless @conf says otherwise (a NIC driver's usual ring size).</summary>
+    public const uint InterfaceRingSize = 1024;
+    public const uint MaxInterfaceSlots = 4096;
+    /// <summary>Kernel queues (ring pairs) served per interface.</summary>
+    public const int MaxInterfaceQueues = 12;
     public const int BridgeBatch = 1024;           // NM_BDG_BATCH
     public const int BridgeBatchMax = 1088;        // NM_BDG_BATCH_MAX
     public const int BridgeMaxFrameSize = 1514;    // NM_BDG_MFS_DEFAULT

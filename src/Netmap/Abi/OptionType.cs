@@ -10,4 +10,7 @@ public enum OptionType : uint
     Offsets = 5,
     /// <summary>NETMAP_REQ_OPT_MAX: first type that is not indexed (stays EOPNOTSUPP).</summary>
     Max = 6,
+    /// <summary>Our extension (outside netmap's range): the backend of a Linux interface, body
+    /// <see cref="NmReqOptInterfaceBackend"/>. From <c>@conf:backend=</c>.</summary>
+    InterfaceBackend = 0x4E00,
 }

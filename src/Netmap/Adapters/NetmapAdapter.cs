@@ -11,16 +11,19 @@ namespace Netmap.Adapters;
 /// </summary>
 internal abstract class NetmapAdapter
 {
-    protected NetmapAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] txRings, RingFactory.CreatedRing[] rxRings)
+    protected NetmapAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] txRings, RingFactory.CreatedRing[] rxRings,
+        RingFactory.CreatedRing[]? hostTxRings = null, RingFactory.CreatedRing[]? hostRxRings = null)
     {
         Name = name;
         Region = region;
         TxRings = txRings;
         RxRings = rxRings;
-        TxUsers = new int[txRings.Length];
-        RxUsers = new int[rxRings.Length];
-        TxExclusive = new uint[txRings.Length];
-        RxExclusive = new uint[rxRings.Length];
+        HostTx = hostTxRings ?? [];
+        HostRx = hostRxRings ?? [];
+        TxUsers = new int[txRings.Length + HostTx.Length];
+        RxUsers = new int[rxRings.Length + HostRx.Length];
+        TxExclusive = new uint[TxUsers.Length];
+        RxExclusive = new uint[RxUsers.Length];
     }
 
     /// <summary>The adapter's netmap name (e.g. "p{1", "null:x").</summary>
@@ -28,6 +31,10 @@ internal abstract class NetmapAdapter
     public MemoryRegion Region { get; }
     public RingFactory.CreatedRing[] TxRings { get; }
     public RingFactory.CreatedRing[] RxRings { get; }
+    /// <summary>Host (software) rings: Linux interfaces only; empty elsewhere.</summary>
+    public RingFactory.CreatedRing[] HostTx { get; }
+    public RingFactory.CreatedRing[] HostRx { get; }
+    /// <summary>Users and exclusive holders per ring, hardware rings first, then host rings (netmap_if order).</summary>
     public int[] TxUsers { get; }
     public int[] RxUsers { get; }
     /// <summary>Token of the registration holding each ring exclusively, 0 if none.</summary>
@@ -41,9 +48,16 @@ internal abstract class NetmapAdapter
     /// <summary>The eventfd to write when this adapter's syncs publish to the peer, or null.</summary>
     public abstract EventFd? PeerKickFd { get; }
 
-    /// <summary>Host rings the port reports (0 for pipes and null ports).</summary>
-    public virtual ushort HostTxRings => 0;
-    public virtual ushort HostRxRings => 0;
+    /// <summary>Host rings the port reports (0 for pipes, VALE and null ports).</summary>
+    public ushort HostTxRings => (ushort)HostTx.Length;
+    public ushort HostRxRings => (ushort)HostRx.Length;
+
+    /// <summary>TX ring <paramref name="i"/> in netmap_if order (hardware rings, then host rings).</summary>
+    public RingFactory.CreatedRing TxRingAt(int i) => i < TxRings.Length ? TxRings[i] : HostTx[i - TxRings.Length];
+    public RingFactory.CreatedRing RxRingAt(int i) => i < RxRings.Length ? RxRings[i] : HostRx[i - RxRings.Length];
+
+    /// <summary>Called before a registration binds host rings (Linux interfaces set up their host path lazily).</summary>
+    public virtual void PrepareHostRings() { }
 
     public uint TxSlots => TxRings.Length > 0 ? TxRings[0].NumSlots : 0;
     public uint RxSlots => RxRings.Length > 0 ? RxRings[0].NumSlots : 0;

@@ -15,6 +15,7 @@ internal static class RingSync
         KringKind.PipeTx => PipeSync.TxSync(k, token),
         KringKind.ValeTx => ValeSync.TxSync(k, token),
         KringKind.MonitorTx => MonitorSync.TxSync(k, token),
+        KringKind.XdpTx or KringKind.PacketTx or KringKind.TapTx => k.Backend is { } b ? b.TxSync(k, token) : NullSync(k, tx: true),
         _ => NullSync(k, tx: true),
     };
 
@@ -24,6 +25,7 @@ internal static class RingSync
         KringKind.PipeRx => PipeSync.RxSync(k, token),
         KringKind.ValeRx => ValeSync.RxSync(k, token),
         KringKind.MonitorRx => MonitorSync.RxSync(k, token),
+        KringKind.XdpRx or KringKind.PacketRx or KringKind.TapRx => k.Backend is { } b ? b.RxSync(k, token) : NullSync(k, tx: false),
         _ => NullSync(k, tx: false),
     };
 

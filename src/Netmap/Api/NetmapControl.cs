@@ -32,8 +32,10 @@ public static class NetmapControl
     /// stack as a second port). Slots, rings and <paramref name="memId"/> (0 = the default) go into the embedded
     /// nmreq_register. Returns the port index on the switch. EBUSY when already attached to that switch.
     /// </summary>
+    /// <remarks><paramref name="backend"/> (our extension, Linux interfaces only) picks AF_XDP or AF_PACKET.</remarks>
     public static uint ValeAttach(string name, RegisterMode mode = RegisterMode.AllNic, ushort memId = 0,
-        uint txSlots = 0, uint rxSlots = 0, ushort txRings = 0, ushort rxRings = 0, NetmapHost? host = null)
+        uint txSlots = 0, uint rxSlots = 0, ushort txRings = 0, ushort rxRings = 0, NetmapHost? host = null,
+        Adapters.Nic.NicBackendKind? backend = null)
     {
         var body = new NmReqValeAttach
         {
@@ -47,7 +49,12 @@ public static class NetmapControl
                 RxRings = rxRings,
             },
         };
-        return Send(RequestType.ValeAttach, name, body, host).PortIndex;
+        var req = new ControlRequest(RequestType.ValeAttach, name, NmReqValeAttach.Size);
+        req.Body<NmReqValeAttach>() = body;
+        if (backend is { } b)
+            req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)b });
+        Execute(req, name, host);
+        return req.Body<NmReqValeAttach>().PortIndex;
     }
 
     /// <summary>NETMAP_REQ_VALE_DETACH: unplugs <paramref name="name"/> ("valeX:Y") from switch valeX; returns the

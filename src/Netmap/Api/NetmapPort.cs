@@ -28,6 +28,11 @@ public sealed class NetmapPort : IDisposable
     private readonly uint _token;
     private readonly bool _txPoll;
     private readonly long _spinTicks;
+    private readonly Rings.RingBackend[] _backends;
+    /// <summary>Descriptors a waiter polls (the kick eventfd, then the kernel queues of an interface) and their events.</summary>
+    private readonly int[] _waitFds;
+    private readonly short[] _waitIn, _waitOut, _waitBoth;
+    private Interop.EpollSet? _epoll;
     private int _curTx, _curRx;
     private bool _disposed;
 
@@ -42,7 +47,7 @@ public sealed class NetmapPort : IDisposable
         ExtraBuffers = r.ExtraBufs;
         TxSlots = r.TxSlots; RxSlots = r.RxSlots;
         _txPoll = (spec.Flags & RegisterFlags.NoTxPoll) == 0;
-        _spinTicks = (long)(options.Spin.TotalSeconds * Stopwatch.Frequency);
+
         var mem = reg.Memory;
         string owner = spec.Spec;
         Layout = RegionLayout.Read(mem, MemSize, owner);
@@ -54,10 +59,18 @@ public sealed class NetmapPort : IDisposable
         if (nOfs > 4 * 1024 || !mem.Contains(nifp, NetmapIfHeader.Size + 8 * nOfs))
             throw NetmapException.Create(owner, "mmap", Errno.EFAULT, "netmap_if ring table outside the region");
         Interface = new NetmapInterface(mem, nifp, (int)nOfs);
-        _tx = BindRings(mem, Layout, Interface, 0, (int)Interface.TxRings, owner, out int firstTx);
-        _rx = BindRings(mem, Layout, Interface, (int)(Interface.TxRings + Interface.HostTxRings), (int)Interface.RxRings, owner, out int firstRx);
+        // Hardware rings then host rings, as netmap_if lists them: a registration binds one contiguous run.
+        _tx = BindRings(mem, Layout, Interface, 0, (int)(Interface.TxRings + Interface.HostTxRings), owner, out int firstTx);
+        _rx = BindRings(mem, Layout, Interface, (int)(Interface.TxRings + Interface.HostTxRings), (int)(Interface.RxRings + Interface.HostRxRings), owner, out int firstRx);
         FirstTxRing = firstTx; FirstRxRing = firstRx;
         foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
+        _backends = OpenBackends(mem, reg.BackendFds, owner);
+        _waitFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
+        _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
+        _waitIn = _waitFds.Select(_ => Libc.POLLIN).ToArray();
+        _waitOut = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : Libc.POLLOUT).ToArray();
+        _waitBoth = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : (short)(Libc.POLLIN | Libc.POLLOUT)).ToArray();
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -66,7 +79,8 @@ public sealed class NetmapPort : IDisposable
     public PortSpec Spec { get; }
     /// <summary>The port's netmap_if.</summary>
     public NetmapInterface Interface { get; }
-    /// <summary>Bound TX rings, from <see cref="FirstTxRing"/> on.</summary>
+    /// <summary>Bound TX rings, from <see cref="FirstTxRing"/> on (host rings follow the hardware ones: index
+    /// <c>Interface.TxRings</c> is the first host ring).</summary>
     public IReadOnlyList<NetmapRing> TxRings { get; }
     /// <summary>Bound RX rings, from <see cref="FirstRxRing"/> on.</summary>
     public IReadOnlyList<NetmapRing> RxRings { get; }
@@ -85,9 +99,18 @@ public sealed class NetmapPort : IDisposable
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
 
-    /// <summary>The eventfd that becomes readable when the port may have become ready. For your own epoll/select
-    /// loop: call <see cref="PrepareWait"/> before sleeping on it, and <see cref="Poll"/> with timeout 0 after.</summary>
-    public int FileDescriptor => _registration.KickFd;
+    /// <summary>The descriptor that becomes readable when the port may have become ready: the port's eventfd, or for a
+    /// Linux interface an epoll descriptor covering the eventfd and the kernel queues (readable when frames arrive;
+    /// TX room on an interface comes back within TxSync, so wait for Out with <see cref="Poll"/>). For your own
+    /// epoll/select loop: call <see cref="PrepareWait"/> before sleeping on it, and <see cref="Poll"/> with timeout 0 after.</summary>
+    public int FileDescriptor
+    {
+        get
+        {
+            if (_backends.Length == 0) return _registration.KickFd;
+            return (_epoll ??= Interop.EpollSet.Create(_waitFds, Spec.Spec)).Fd;
+        }
+    }
 
     /// <summary>Opens <paramref name="spec"/> (netmap's port-name grammar) in netmapd, starting it if needed.</summary>
     public static NetmapPort Open(string spec, NetmapPortOptions? options = null) => Open(spec, NetmapHost.Default, options);
@@ -117,6 +140,8 @@ public sealed class NetmapPort : IDisposable
         r.TxSlots = ps.TxSlots ?? 0; r.RxSlots = ps.RxSlots ?? 0;
         r.ExtraBufs = options.ExtraBuffers;
         if (ps.ExtMem is not null) req.AddOption(new NmReqOptExtMem { Option = new NmReqOption { Type = OptionType.ExtMem } });
+        if (ps.Conf.Backend is { } backend)
+            req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)backend });
         if (ps.Offset is not null)
             req.AddOption(new NmReqOptOffsets { Option = new NmReqOption { Type = OptionType.Offsets }, InitialOffset = ps.Offset.Initial, OffsetBits = ps.Offset.Bits ?? 0 });
 
@@ -172,6 +197,40 @@ public sealed class NetmapPort : IDisposable
             list.Add(Kring.Open(mem, layout, ni.Offset + ofs, owner));
         }
         if (first < 0) first = 0;
+        return list.ToArray();
+    }
+
+    /// <summary>Linux interfaces: one <see cref="Rings.RingBackend"/> per kernel queue bound here, over the queue's
+    /// descriptor, set on the queue's TX and RX kring (the syncs then run in this process, as netmap's do).</summary>
+    private Rings.RingBackend[] OpenBackends(MappedMemory mem, int[] fds, string owner)
+    {
+        var byQueue = new SortedDictionary<uint, (Kring? Tx, Kring? Rx)>();
+        foreach (var k in _tx.Concat(_rx))
+        {
+            if (!Adapters.Nic.NicQueueFactory.IsInterfaceKind(k.Kind)) continue;
+            uint q = k.State.BackendQueue;
+            if (q >= fds.Length)
+                throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names kernel queue {q}, but {fds.Length} were handed over");
+            byQueue.TryGetValue(q, out var pair);
+            byQueue[q] = k.Ring.IsTx ? (k, pair.Rx) : (pair.Tx, k);
+        }
+        var list = new List<Rings.RingBackend>();
+        try
+        {
+            foreach (var (q, pair) in byQueue)
+            {
+                var kind = (pair.Tx ?? pair.Rx)!.Kind;
+                var b = Adapters.Nic.NicQueueFactory.Open(kind, fds[q], pair.Tx, pair.Rx, mem, Layout, owner);
+                list.Add(b);
+                if (pair.Tx is not null) pair.Tx.Backend = b;
+                if (pair.Rx is not null) pair.Rx.Backend = b;
+            }
+        }
+        catch
+        {
+            foreach (var b in list) b.Dispose();
+            throw;
+        }
         return list.ToArray();
     }
 
@@ -250,7 +309,13 @@ public sealed class NetmapPort : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (now >= deadline) { Arm(events, false); return PollEvents.None; }
             int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
-            FdPoll.WaitReadable(_registration.KickFd, waitMs);
+            if (_backends.Length == 0) FdPoll.WaitReadable(_registration.KickFd, waitMs);
+            else FdPoll.WaitAny(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
+            {
+                PollEvents.Out => _waitOut,
+                PollEvents.In => _waitIn,
+                _ => _waitBoth,
+            }, waitMs);
             DrainKick();
         }
     }
@@ -432,6 +497,8 @@ public sealed class NetmapPort : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _epoll?.Dispose();
+        foreach (var b in _backends) b.Dispose();
         _channel.Dispose();
         _registration.Dispose();
     }

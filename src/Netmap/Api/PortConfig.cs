@@ -44,6 +44,10 @@ public sealed record PortConfig
     /// <summary>Key <c>rx_slots</c>: slots per RX ring; overrides <see cref="Slots"/>.</summary>
     public uint? RxSlots { get; init; }
 
+    /// <summary>Key <c>backend</c> (our extension, Linux interfaces only): <c>auto</c> (AF_XDP, else AF_PACKET),
+    /// <c>xdp</c> or <c>afpacket</c>. Sent as option NETMAP_REQ_OPT_IF_BACKEND.</summary>
+    public Adapters.Nic.NicBackendKind? Backend { get; init; }
+
     /// <summary>nr_tx_rings to request: <see cref="TxRings"/>, else <see cref="Rings"/>, else null.</summary>
     public uint? EffectiveTxRings => TxRings ?? Rings;
 

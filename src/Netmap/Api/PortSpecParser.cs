@@ -82,7 +82,7 @@ public static class PortSpecParser
 
     private static readonly string[] ShareKeys = ["port"];
     private static readonly string[] ConfKeys =
-        ["rings", "host_rings", "slots", "tx_rings", "rx_rings", "host_tx_rings", "host_rx_rings", "tx_slots", "rx_slots"];
+        ["rings", "host_rings", "slots", "tx_rings", "rx_rings", "host_tx_rings", "host_rx_rings", "tx_slots", "rx_slots", "backend"];
     private static readonly string[] ExtMemKeys = ["file", "if_num", "if_size", "ring_num", "ring_size", "buf_num", "buf_size"];
     private static readonly string[] OffsetKeys = ["initial", "bits"];
 
@@ -571,7 +571,18 @@ public static class PortSpecParser
     private static Failure? ApplyConf(string?[] given, OptionValues values)
     {
         var parsed = new uint?[given.Length];
-        for (int i = 0; i < given.Length; i++)
+        int backendKey = ConfKeys.Length - 1;
+        Adapters.Nic.NicBackendKind? backend = given[backendKey] switch
+        {
+            null => null,
+            "auto" => Adapters.Nic.NicBackendKind.Auto,
+            "xdp" or "af_xdp" => Adapters.Nic.NicBackendKind.Xdp,
+            "afpacket" or "af_packet" => Adapters.Nic.NicBackendKind.Packet,
+            _ => (Adapters.Nic.NicBackendKind)(-1),
+        };
+        if ((int?)backend == -1)
+            return Invalid($"option 'conf': key 'backend' must be auto, xdp or afpacket, not '{given[backendKey]}'");
+        for (int i = 0; i < backendKey; i++)
         {
             bool isRings = ConfKeys[i].EndsWith("rings", StringComparison.Ordinal);
             if (ParseNumber("conf", ConfKeys[i], given[i], isRings ? ushort.MaxValue : uint.MaxValue, out ulong? n) is { } failure)
@@ -589,6 +600,7 @@ public static class PortSpecParser
             HostRxRings = parsed[6],
             TxSlots = parsed[7],
             RxSlots = parsed[8],
+            Backend = backend,
         };
         return null;
     }

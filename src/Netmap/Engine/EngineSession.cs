@@ -8,10 +8,20 @@ internal sealed class EngineSession : IDisposable
 {
     private readonly NetmapEngine _engine;
 
-    public EngineSession(NetmapEngine engine, string peer) { _engine = engine; Peer = peer; }
+    public EngineSession(NetmapEngine engine, string peer, int peerPid = 0, uint peerUid = 0)
+    {
+        _engine = engine; Peer = peer; PeerPid = peerPid; PeerUid = peerUid;
+    }
 
     /// <summary>Who is on the other side, for logs ("pid 1234").</summary>
     public string Peer { get; }
+    /// <summary>The client process (netmapd's SO_PEERCRED), 0 for the embedded host (the caller is this process):
+    /// interfaces are looked up in its network namespace.</summary>
+    public int PeerPid { get; }
+    public uint PeerUid { get; }
+    /// <summary>A session the engine opened for itself (an attached interface's bridge): may bind the VALE port of an
+    /// attached interface, which other clients may not.</summary>
+    public bool Internal { get; init; }
     public Registration? Registration { get; set; }
     /// <summary>Detail of the last refused request, for the error message the client shows.</summary>
     public string? LastError { get; set; }

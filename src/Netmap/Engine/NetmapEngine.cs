@@ -3,6 +3,7 @@ using System.Text;
 using Netmap.Abi;
 using Netmap.Adapters;
 using Netmap.Adapters.Monitor;
+using Netmap.Adapters.Nic;
 using Netmap.Adapters.Null;
 using Netmap.Adapters.Pipe;
 using Netmap.Adapters.Vale;
@@ -22,9 +23,15 @@ public sealed class NetmapEngine : IDisposable
     private readonly object _lock = new();
     private readonly AllocatorRegistry _allocators;
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
-    private readonly List<ulong> _optionScratch = new();
+    private List<ulong> _optionScratch = new();
     private readonly ValeSystem _vale;
     private readonly MonitorSystem _monitors;
+    private readonly NicSystem _nics;
+    /// <summary>Linux interfaces attached to switches, by VALE port name ("vale0:veth0").</summary>
+    private readonly Dictionary<string, IInterfaceBridge> _attached = new(StringComparer.Ordinal);
+    /// <summary>The client of the request being processed (0 = this process), for interface lookups in its namespace.</summary>
+    private int _callerPid;
+    private uint _callerUid;
     private uint _nextToken = 1;
     private bool _disposed;
 
@@ -35,7 +42,18 @@ public sealed class NetmapEngine : IDisposable
         _allocators = new AllocatorRegistry(globalParameters);
         _vale = new ValeSystem(_allocators, m => Log?.Invoke(m));
         _monitors = new MonitorSystem(_allocators, m => Log?.Invoke(m));
+        _nics = new NicSystem(_allocators, m => Log?.Invoke(m));
     }
+
+    /// <summary>
+    /// Who may put Linux interfaces into netmap mode through this engine, given the client's uid (netmapd sets it
+    /// from its --interfaces policy; null = anyone who can reach the engine). The embedded engine leaves it null:
+    /// there the process's own capabilities decide.
+    /// </summary>
+    public Func<uint, bool>? InterfacePolicy { get; set; }
+
+    /// <summary>Linux interfaces in netmap mode now.</summary>
+    public int InterfaceCount { get { lock (_lock) return _nics.Count; } }
 
     /// <summary>
     /// Makes VALE forwarding run on <paramref name="count"/> engine threads instead of in the caller's txsync: what
@@ -68,7 +86,8 @@ public sealed class NetmapEngine : IDisposable
 
     internal AllocatorRegistry Allocators => _allocators;
 
-    internal EngineSession OpenSession(string peer) => new(this, peer);
+    internal EngineSession OpenSession(string peer, int peerPid = 0, uint peerUid = 0, bool isInternal = false)
+        => new(this, peer, peerPid, peerUid) { Internal = isInternal };
 
     /// <summary>Live registrations (for diagnostics and tests).</summary>
     public int RegistrationCount { get; private set; }
@@ -107,63 +126,75 @@ public sealed class NetmapEngine : IDisposable
             if (bodySize is null) return Errno.EINVAL;
             if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
             if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
-            var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
-            if (optErr != Errno.None) return optErr;
-
-            // Work on a copy of the body: it is written back only on success.
-            Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
-            if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
-            string name = h.GetName();
-            Errno err;
+            // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
+            var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
+            _optionScratch = new List<ulong>();
             try
             {
-                err = h.RequestType switch
+                var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
+                if (optErr != Errno.None) return optErr;
+
+                // Work on a copy of the body: it is written back only on success.
+                Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
+                if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
+                string name = h.GetName();
+                _callerPid = session.PeerPid;
+                _callerUid = session.PeerUid;
+                Errno err;
+                try
                 {
-                    RequestType.Register => Register(session, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
-                    RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
-                    RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
-                    RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                    RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                    RequestType.ValeAttach => ValeAttach(name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
-                    RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
-                    RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
-                    RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
-                    RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
-                    RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType),
-                    RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
-                    // Kloop and CSB need a CSB registered first, which this engine does not offer.
-                    RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
-                    _ => Errno.EINVAL,
-                };
-            }
-            catch (NetmapException e)
-            {
-                Log?.Invoke(e.Message);
-                session.LastError = e.Message;
-                err = e.Errno;
-                result = null;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
-            {
-                // A request that reached a bug must not take the engine down: report and refuse it.
-                Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
-                err = Errno.EINVAL;
-                result = null;
-            }
-            if (err == Errno.None)
-            {
-                // An option nobody consumed fails the request (and undoes a registration).
-                foreach (var off in _optionScratch)
-                {
-                    if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
+                    err = h.RequestType switch
                     {
-                        if (result is not null) { Unregister(session); result = null; }
-                        return Errno.EOPNOTSUPP;
-                    }
+                        RequestType.Register => Register(session, msg, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                        RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
+                        RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
+                        RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                        RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                        RequestType.ValeAttach => ValeAttach(msg, name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
+                        RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
+                        RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
+                        RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
+                        RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
+                        RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
+                        RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
+                        // Kloop and CSB need a CSB registered first, which this engine does not offer.
+                        RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
+                        _ => Errno.EINVAL,
+                    };
                 }
-                if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
+                catch (NetmapException e)
+                {
+                    Log?.Invoke(e.Message);
+                    session.LastError = e.Message;
+                    err = e.Errno;
+                    result = null;
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+                {
+                    // A request that reached a bug must not take the engine down: report and refuse it.
+                    Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
+                    err = Errno.EINVAL;
+                    result = null;
+                }
+                if (err == Errno.None)
+                {
+                    // An option nobody consumed fails the request (and undoes a registration).
+                    foreach (var off in _optionScratch)
+                    {
+                        if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
+                        {
+                            if (result is not null) { Unregister(session); result = null; }
+                            return Errno.EOPNOTSUPP;
+                        }
+                    }
+                    if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
+                }
+                return err;
             }
-            return err;
+            finally
+            {
+                (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
+            }
         }
     }
 
@@ -178,7 +209,7 @@ public sealed class NetmapEngine : IDisposable
 
     // ---------------------------------------------------------------- REGISTER
 
-    private Errno Register(EngineSession session, string name, ref NmReqRegister req, out RegisterResult? result)
+    private Errno Register(EngineSession session, Span<byte> msg, string name, ref NmReqRegister req, out RegisterResult? result)
     {
         result = null;
         if (session.IsClosed) return Errno.EBADF;
@@ -213,18 +244,22 @@ public sealed class NetmapEngine : IDisposable
         else
         {
             if (IsPipeName(name) && mode is not (RegisterMode.AllNic or RegisterMode.OneNic)) return Errno.EINVAL;
-            adapter = FindOrCreateAdapter(name, ref req, "REGISTER");
+            if (!session.Internal && !IsPipeName(name) && name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+                RefuseInterfacePortName(name);
+            adapter = FindOrCreateAdapter(name, ref req, "REGISTER", RequestedBackend(msg));
         }
 
         try
         {
             if (adapter is ValePort vp && vp.Registrations == 0) ValeSystem.OnFirstRegistration(vp);
+            if (mode is RegisterMode.Software or RegisterMode.NicAndSoftware or RegisterMode.OneSoftware && adapter.HostTx.Length > 0)
+                adapter.PrepareHostRings();
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
             if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
             session.Registration = reg;
             RegistrationCount++;
             result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
-                adapter is ValePort && !_vale.HasWorkers ? adapter : null);
+                adapter is ValePort && !_vale.HasWorkers ? adapter : null, (adapter as NicAdapter)?.QueueFds);
             return Errno.None;
         }
         finally
@@ -259,7 +294,11 @@ public sealed class NetmapEngine : IDisposable
         {
             port = _vale.FindPort(name);
             if (port is null && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
-                throw NetmapException.Create(name, "REGISTER", Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
+            {
+                if (_nics.Find(name, _callerPid) is not null || _nics.Exists(name, _callerPid))
+                    throw NetmapException.Create(name, "REGISTER", Errno.EOPNOTSUPP, "monitors of Linux interfaces are not available (monitor a VALE port the interface is attached to instead)");
+                throw NetmapException.Create(name, "REGISTER", Errno.ENXIO, "no such interface");
+            }
         }
         if (port is null || port.Registrations == 0)
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{name} is not in netmap mode (open it before its monitor)");
@@ -268,12 +307,43 @@ public sealed class NetmapEngine : IDisposable
 
     /// <summary>The adapter named <paramref name="name"/>, created if it does not exist, in netmap's lookup order
     /// after null ports and monitors: pipe, VALE port, OS interface. Throws (named) when there is none.</summary>
-    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op)
+    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto)
     {
         if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
         if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op);
         if (_vale.FindPersistent(name) is { } persistent) return persistent;
-        throw NetmapException.Create(name, op, Errno.ENXIO, "no such interface (Linux interfaces are not available in this build)");
+        if (InterfacePolicy is { } allowed && !allowed(_callerUid))
+            throw NetmapException.Create(name, op, Errno.EPERM, $"uid {_callerUid} may not open Linux interfaces through this netmapd (see netmapd --interfaces)");
+        return _nics.FindOrCreate(name, _callerPid, backend, req);
+    }
+
+    /// <summary>"valeX:IF" where IF is a Linux interface is not a port a client may open: EBUSY while IF is attached
+    /// (the switch drives that port), EINVAL otherwise (netmap: only ATTACH/DETACH/POLLING take such names).</summary>
+    private void RefuseInterfacePortName(string name)
+    {
+        if (_attached.ContainsKey(name))
+            throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EBUSY, "the port of an attached interface is driven by the switch");
+        int colon = name.IndexOf(':');
+        if (colon < 0 || _vale.FindPort(name) is not null) return;
+        string port = name[(colon + 1)..];
+        if (_vale.FindPersistent(port) is null && _nics.InterfaceExists(port, _callerPid))
+            throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EINVAL, $"{port} is a Linux interface: attach it to the switch (vale-ctl -a {name})");
+    }
+
+    /// <summary>The backend named by our NETMAP_REQ_OPT_IF_BACKEND option, marking the option consumed.</summary>
+    private NicBackendKind RequestedBackend(Span<byte> msg)
+    {
+        var backend = NicBackendKind.Auto;
+        foreach (var off in _optionScratch)
+        {
+            ref var o = ref RequestMessage.At<NmReqOption>(msg, off);
+            if (o.Type != OptionType.InterfaceBackend) continue;
+            uint b = RequestMessage.At<NmReqOptInterfaceBackend>(msg, off).Backend;
+            if (b > (uint)NicBackendKind.Packet) { o.Status = (uint)Errno.EINVAL; throw new NetmapException(Errno.EINVAL, $"option if_backend: unknown backend {b}"); }
+            o.Status = 0;
+            backend = (NicBackendKind)b;
+        }
+        return backend;
     }
 
     private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req)
@@ -355,6 +425,8 @@ public sealed class NetmapEngine : IDisposable
     private Registration Bind(NetmapAdapter a, string name, RegisterMode mode, ushort ringId, RegisterFlags flags, ref NmReqRegister req)
     {
         int ntx = a.TxRings.Length, nrx = a.RxRings.Length;
+        int nhtx = a.HostTx.Length, nhrx = a.HostRx.Length;
+        // Ring ranges in netmap_if order: hardware rings [0, n), then host rings [n, n + nh).
         int tx0, tx1, rx0, rx1;
         switch (mode)
         {
@@ -367,8 +439,20 @@ public sealed class NetmapEngine : IDisposable
                 tx0 = ringId < ntx ? ringId : 0; tx1 = Math.Min(tx0 + 1, ntx);
                 rx0 = ringId < nrx ? ringId : 0; rx1 = Math.Min(rx0 + 1, nrx);
                 break;
-            default:
+            case RegisterMode.Software or RegisterMode.NicAndSoftware or RegisterMode.OneSoftware when nhtx == 0 && nhrx == 0:
                 throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{a.Name} has no host rings");
+            case RegisterMode.Software:
+                tx0 = ntx; tx1 = ntx + nhtx; rx0 = nrx; rx1 = nrx + nhrx; break;
+            case RegisterMode.NicAndSoftware:
+                tx0 = 0; tx1 = ntx + nhtx; rx0 = 0; rx1 = nrx + nhrx; break;
+            case RegisterMode.OneSoftware:
+                if (ringId >= nhtx && ringId >= nhrx)
+                    throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"host ring {ringId} does not exist ({nhtx} tx, {nhrx} rx host rings)");
+                tx0 = ntx + (ringId < nhtx ? ringId : 0); tx1 = Math.Min(tx0 + 1, ntx + nhtx);
+                rx0 = nrx + (ringId < nhrx ? ringId : 0); rx1 = Math.Min(rx0 + 1, nrx + nhrx);
+                break;
+            default:
+                throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mode {mode} is not valid here");
         }
         if ((flags & RegisterFlags.RxRingsOnly) != 0) tx1 = tx0;
         if ((flags & RegisterFlags.TxRingsOnly) != 0) rx1 = rx0;
@@ -377,7 +461,7 @@ public sealed class NetmapEngine : IDisposable
         for (int i = rx0; i < rx1; i++) CheckBindable(a, name, "rx", i, a.RxUsers[i], a.RxExclusive[i], exclusive);
 
         var region = a.Region;
-        int nOfs = ntx + 1 + nrx + 1; // pipes and null ports: ni_host_*_rings = max(1, 0)
+        int nOfs = ntx + Math.Max(1, nhtx) + nrx + Math.Max(1, nhrx); // ni_host_*_rings = max(1, host rings), as netmap
         if (NetmapIfHeader.ObjectSize(nOfs) > region.Interfaces.Geometry.ObjSize)
             throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"netmap_if with {nOfs} rings does not fit mem_id {region.MemId}");
         if (!region.Interfaces.TryAllocate(out uint ifIndex))
@@ -395,8 +479,8 @@ public sealed class NetmapEngine : IDisposable
         ni.TxRings = (uint)ntx; ni.RxRings = (uint)nrx;
         ni.HostTxRings = Math.Max(1u, a.HostTxRings); ni.HostRxRings = Math.Max(1u, a.HostRxRings);
         var ofs = mem.Span<long>(nifp + NetmapIfHeader.OffsetOfRingOfs, nOfs);
-        for (int i = tx0; i < tx1; i++) ofs[i] = a.TxRings[i].Offset - nifp;
-        for (int i = rx0; i < rx1; i++) ofs[ntx + (int)ni.HostTxRings + i] = a.RxRings[i].Offset - nifp;
+        for (int i = tx0; i < tx1; i++) ofs[i] = a.TxRingAt(i).Offset - nifp;
+        for (int i = rx0; i < rx1; i++) ofs[ntx + (int)ni.HostTxRings + i] = a.RxRingAt(i).Offset - nifp; // host RX rings follow the hardware ones
 
         // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head.
         uint want = req.ExtraBufs, got = 0, head = 0;
@@ -472,8 +556,8 @@ public sealed class NetmapEngine : IDisposable
             if (a.RxExclusive[i] == reg.Token) a.RxExclusive[i] = 0;
         }
         // A holder that died inside a sync leaves its lock behind: free it.
-        foreach (var r in a.TxRings) RingFactory.ReleaseLock(region, r, reg.Token);
-        foreach (var r in a.RxRings) RingFactory.ReleaseLock(region, r, reg.Token);
+        foreach (var r in a.TxRings.Concat(a.HostTx)) RingFactory.ReleaseLock(region, r, reg.Token);
+        foreach (var r in a.RxRings.Concat(a.HostRx)) RingFactory.ReleaseLock(region, r, reg.Token);
         if (a is PipeEnd pe)
         {
             foreach (var r in pe.Peer.TxRings) RingFactory.ReleaseLock(region, r, reg.Token);
@@ -546,14 +630,54 @@ public sealed class NetmapEngine : IDisposable
 
     // ---------------------------------------------------------------- VALE requests
 
-    private Errno ValeAttach(string name, ref NmReqValeAttach req)
+    private Errno ValeAttach(Span<byte> msg, string name, ref NmReqValeAttach req)
     {
-        req.PortIndex = _vale.Attach(name, ref req);
+        const string op = "VALE_ATTACH";
+        var (swName, ifName) = ValeSystem.SplitName(name, op);
+        var backend = RequestedBackend(msg);
+        if (_vale.FindPersistent(ifName) is not null || !_nics.InterfaceExists(ifName, _callerPid))
+        {
+            req.PortIndex = _vale.Attach(name, ref req);
+            return Errno.None;
+        }
+        var mode = req.Register.Mode;
+        if (mode is not (RegisterMode.AllNic or RegisterMode.NicAndSoftware) || req.Register.RingId != 0)
+            throw NetmapException.Create(name, op, Errno.EINVAL, "attach needs nr_mode NR_REG_ALL_NIC or NR_REG_NIC_SW and nr_ringid 0");
+        if (mode == RegisterMode.NicAndSoftware)
+            throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, $"attaching the host stack with the interface (-h) is not available; attach {ifName} (-a) and bridge netmap:{ifName}^ to a VALE port (bin/bridge)");
+        if (_attached.ContainsKey(name))
+            throw NetmapException.Create(name, op, Errno.EBUSY, $"{ifName} is already attached to {swName}");
+        if (_nics.Find(ifName, _callerPid) is { } open)
+            throw NetmapException.Create(name, op, Errno.EBUSY, open.AttachedTo is { } other ? $"{ifName} is attached to {other}" : $"{ifName} is in use by netmap clients");
+        if (InterfaceBridges.Factory is not { } factory)
+            throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "this engine has no interface bridge");
+        var bridge = factory(this, name, ifName, backend, _callerPid, _callerUid);
+        var nic = _nics.Find(ifName, _callerPid);
+        var port = _vale.FindPort(name);
+        if (nic is null || port is null)
+        {
+            bridge.Dispose();
+            throw NetmapException.Create(name, op, Errno.EIO, "the bridge did not open both ports");
+        }
+        nic.AttachedTo = swName;
+        _attached.Add(name, bridge);
+        req.PortIndex = port.PortIndex;
+        Log?.Invoke($"{name}: {ifName} attached to {swName} (port {port.PortIndex}, {nic.Attachment.Description})");
         return Errno.None;
     }
 
     private Errno ValeDetach(string name, ref NmReqValeDetach req)
     {
+        if (_attached.TryGetValue(name, out var bridge))
+        {
+            if (bridge.Polling)
+                throw NetmapException.Create(name, "VALE_DETACH", Errno.EBUSY, "polling is enabled (VALE_POLLING_DISABLE first)");
+            req.PortIndex = _vale.FindPort(name)?.PortIndex ?? NetmapConstants.BridgeNoPort;
+            _attached.Remove(name);
+            bridge.Dispose();
+            Log?.Invoke($"{name}: detached");
+            return Errno.None;
+        }
         req.PortIndex = _vale.Detach(name);
         return Errno.None;
     }
@@ -580,14 +704,48 @@ public sealed class NetmapEngine : IDisposable
         return Errno.None;
     }
 
-    /// <summary>Polling threads serve attached Linux interfaces only, which this build cannot attach.</summary>
-    private Errno ValePolling(string name, RequestType type)
+    /// <summary>
+    /// VALE_POLLING_ENABLE/DISABLE on an attached interface ("vale0:veth0"): its bridge thread busy-polls on
+    /// nr_first_cpu_id instead of sleeping. netmap's rules: single-CPU mode needs exactly one CPU, multi-CPU mode
+    /// first + count within the interface's rings; the CPUs must exist; EFAULT when already on / not on. One thread
+    /// serves all rings of an interface here (multi-CPU mode is accepted and uses its first CPU).
+    /// </summary>
+    private Errno ValePolling(string name, RequestType type, in NmReqValePolling req)
     {
-        string op = type == RequestType.ValePollingEnable ? "VALE_POLLING_ENABLE" : "VALE_POLLING_DISABLE";
+        bool enable = type == RequestType.ValePollingEnable;
+        string op = enable ? "VALE_POLLING_ENABLE" : "VALE_POLLING_DISABLE";
         if (name.Length == 0) return Errno.EINVAL;
-        if (_vale.FindPort(name) is null)
-            throw NetmapException.Create(name, op, Errno.ENXIO, "no such port");
-        throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "polling is for attached Linux interfaces; VALE ports are forwarded by the switch itself");
+        if (!_attached.TryGetValue(name, out var bridge))
+        {
+            if (_vale.FindPort(name) is null)
+                throw NetmapException.Create(name, op, Errno.ENXIO, "no such port");
+            throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "polling is for attached Linux interfaces; VALE ports are forwarded by the switch itself");
+        }
+        if (!enable)
+        {
+            if (!bridge.Polling) throw NetmapException.Create(name, op, Errno.EFAULT, "polling is not enabled");
+            bridge.StopPolling();
+            return Errno.None;
+        }
+        if (bridge.Polling) throw NetmapException.Create(name, op, Errno.EFAULT, "polling is already enabled");
+        int cpus = Environment.ProcessorCount;
+        int rings = _vale.FindPort(name)?.RxRings.Length ?? 1;
+        switch (req.Mode)
+        {
+            case NetmapConstants.PollingModeSingleCpu:
+                if (req.NumPollingCpus != 1) throw NetmapException.Create(name, op, Errno.EINVAL, "single-CPU polling takes exactly one CPU");
+                break;
+            case NetmapConstants.PollingModeMultiCpu:
+                if (req.NumPollingCpus == 0 || req.NumPollingCpus > rings)
+                    throw NetmapException.Create(name, op, Errno.EINVAL, $"multi-CPU polling takes 1..{rings} CPUs (one per ring)");
+                break;
+            default:
+                throw NetmapException.Create(name, op, Errno.EINVAL, $"unknown polling mode {req.Mode}");
+        }
+        if (req.FirstCpuId >= cpus || req.FirstCpuId + req.NumPollingCpus > cpus)
+            throw NetmapException.Create(name, op, Errno.EINVAL, $"CPUs {req.FirstCpuId}..{req.FirstCpuId + req.NumPollingCpus - 1} do not all exist ({cpus} online)");
+        bridge.StartPolling((int)req.FirstCpuId);
+        return Errno.None;
     }
 
     private Errno ValePortStats(string name, ref NmReqValePortStats stats)
@@ -602,6 +760,17 @@ public sealed class NetmapEngine : IDisposable
     private Errno WithAdapter<T>(string name, ushort memId, Func<NetmapAdapter, T> read, out T value)
     {
         var req = new NmReqRegister { MemId = memId };
+        // An info request never puts a Linux interface into netmap mode (that would take its traffic from the
+        // host stack): it describes an interface some client has open, and refuses one nobody has.
+        if (!IsPipeName(name) && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && _vale.FindPersistent(name) is null)
+        {
+            var nic = _nics.Find(name, _callerPid);
+            if (nic is null)
+                throw NetmapException.Create(name, "info request", _nics.Exists(name, _callerPid) ? Errno.EOPNOTSUPP : Errno.ENXIO,
+                    "a Linux interface is described only while a port has it in netmap mode (open it first)");
+            value = read(nic);
+            return Errno.None;
+        }
         var end = FindOrCreateAdapter(name, ref req, "info request");
         try
         {
@@ -620,8 +789,11 @@ public sealed class NetmapEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            foreach (var bridge in _attached.Values) bridge.Dispose();
+            _attached.Clear();
             _monitors.Dispose();
             _vale.Dispose();
+            _nics.Dispose();
             _allocators.Dispose();
         }
     }

@@ -40,6 +40,7 @@ internal static class RequestMessage
         OptionType.Csb => NmReqOptCsb.Size,
         OptionType.SyncKloopMode => NmReqOptSyncKloopMode.Size,
         OptionType.Offsets => NmReqOptOffsets.Size,
+        OptionType.InterfaceBackend => NmReqOptInterfaceBackend.Size,
         OptionType.SyncKloopEventFds => (long)Math.Min(o.Size, (ulong)int.MaxValue),
         _ => NmReqOption.HeaderSize,
     };

@@ -10,4 +10,11 @@ public static unsafe class CpuAffinity
         ulong mask = 1UL << cpu;
         return Libc.sched_setaffinity(0, 8, &mask) == 0;
     }
+
+    /// <summary>Lets the calling thread run on every CPU again.</summary>
+    public static bool UnpinCurrentThread()
+    {
+        ulong mask = Environment.ProcessorCount >= 64 ? ulong.MaxValue : (1UL << Environment.ProcessorCount) - 1;
+        return Libc.sched_setaffinity(0, 8, &mask) == 0;
+    }
 }

@@ -31,4 +31,14 @@ internal static unsafe class FdPoll
         if (r <= 0) return 0;
         return (p[0].Revents != 0 ? 1 : 0) | (p[1].Revents != 0 ? 2 : 0);
     }
+
+    /// <summary>poll() on up to 16 descriptors, each with its own events; returns how many are ready (0 on timeout or EINTR).</summary>
+    public static int WaitAny(ReadOnlySpan<int> fds, ReadOnlySpan<short> events, int timeoutMs)
+    {
+        int n = Math.Min(fds.Length, 16);
+        Libc.PollFd* p = stackalloc Libc.PollFd[16];
+        for (int i = 0; i < n; i++) p[i] = new Libc.PollFd { Fd = fds[i], Events = events[i] };
+        int r = Libc.poll(p, (nuint)n, timeoutMs);
+        return r > 0 ? r : 0;
+    }
 }

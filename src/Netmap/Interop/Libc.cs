@@ -44,6 +44,9 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)] public static partial void* mmap(void* addr, nuint len, int prot, int flags, int fd, long off);
     [LibraryImport(L, SetLastError = true)] public static partial int munmap(void* addr, nuint len);
     [LibraryImport(L, SetLastError = true)] public static partial int close(int fd);
+    /// <summary>fcntl(fd, F_DUPFD_CLOEXEC, 0): a close-on-exec duplicate.</summary>
+    [LibraryImport(L, EntryPoint = "fcntl", SetLastError = true)] public static partial int fcntl_dupfd(int fd, int cmd, int minFd);
+    public const int F_DUPFD_CLOEXEC = 1030;
     [LibraryImport(L, SetLastError = true)] public static partial nint read(int fd, void* buf, nuint n);
     [LibraryImport(L, SetLastError = true)] public static partial nint write(int fd, void* buf, nuint n);
     [LibraryImport(L, SetLastError = true)] public static partial int eventfd(uint initval, int flags);

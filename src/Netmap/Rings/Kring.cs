@@ -34,6 +34,8 @@ internal sealed class Kring
     public int PeerKickFd { get; set; } = -1;
     /// <summary>The engine's own txsync, when the engine is in this process (VALE ports of an embedded engine).</summary>
     public InCallerSync? InCaller { get; set; }
+    /// <summary>The kernel queue serving this ring (Linux interface and TAP rings), set by the port when it binds.</summary>
+    public RingBackend? Backend { get; set; }
 
     public ref KringState State
     {

@@ -19,4 +19,16 @@ public enum KringKind : uint
     MonitorTx = 6,
     /// <summary>RX ring of a monitor: rxsync releases slots; the monitored port's syncs fill it.</summary>
     MonitorRx = 7,
+    /// <summary>TX ring of a Linux interface through AF_XDP: txsync posts [hwcur, head) to the XSK TX ring.</summary>
+    XdpTx = 8,
+    /// <summary>RX ring of a Linux interface through AF_XDP: rxsync returns buffers to the fill ring, takes received ones.</summary>
+    XdpRx = 9,
+    /// <summary>TX ring of a Linux interface through AF_PACKET: txsync copies slots into the TPACKET TX ring.</summary>
+    PacketTx = 10,
+    /// <summary>RX ring of a Linux interface through AF_PACKET: rxsync copies frames out of TPACKET_V3 blocks.</summary>
+    PacketRx = 11,
+    /// <summary>TX ring of a TAP device: txsync writes each frame to the TAP fd (into the host stack).</summary>
+    TapTx = 12,
+    /// <summary>RX ring of a TAP device: rxsync reads what the host stack sent to the TAP.</summary>
+    TapRx = 13,
 }

@@ -63,12 +63,28 @@ public struct KringState
     /// txsync that then writes the worker's eventfd (the CSB's kern_need_kick).</summary>
     [FieldOffset(132)] public uint EngineNeedKick;
 
+    /// <summary>Linux interface rings, const (engine): which of the registration's backend descriptors serves this
+    /// ring (the kernel queue; a TX and an RX ring of one queue share it).</summary>
+    [FieldOffset(136)] public uint BackendQueue;
+    /// <summary>Linux interface rings, const (engine): backend geometry (AF_XDP: ring entries; AF_PACKET: block
+    /// size, block count, frame size, TX frames). Validated by every process that maps the backend.</summary>
+    [FieldOffset(140)] public uint BackendParam0;
+    [FieldOffset(144)] public uint BackendParam1;
+    [FieldOffset(148)] public uint BackendParam2;
+    [FieldOffset(152)] public uint BackendParam3;
+
     /// <summary>Slots (packets' fragments) moved by this ring's syncs.</summary>
     [FieldOffset(192)] public ulong Slots;
     /// <summary>Bytes moved by this ring's syncs.</summary>
     [FieldOffset(200)] public ulong Bytes;
     /// <summary>Indices found invalid while syncing (counted and skipped).</summary>
     [FieldOffset(208)] public ulong BadIndices;
+    /// <summary>Linux interface rings: the backend's position shared by every process that syncs this ring
+    /// (AF_PACKET: current block and frame within it, next TX frame), written by this ring's sync.</summary>
+    [FieldOffset(216)] public uint BackendCursor0;
+    [FieldOffset(220)] public uint BackendCursor1;
+    /// <summary>Linux interface rings: frames the backend could not carry (too long, malformed), written by this ring's sync.</summary>
+    [FieldOffset(224)] public ulong BackendDrops;
 
     public const int Size = 256;
     public const uint NoPeer = uint.MaxValue;

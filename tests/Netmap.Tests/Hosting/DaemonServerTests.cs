@@ -379,7 +379,7 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
     [Fact]
     public void AMillionMalformedRequests_NeitherCrashNorWedgeTheDaemon()
     {
-        using var fuzzed = DaemonFixture.Start();
+        using var fuzzed = DaemonFixture.Start("--interfaces", "none");
         // Warm up first (the global allocator's memfd, the runtime's lazily opened descriptors), then count.
         WarmUp(fuzzed.SocketPath);
         var fdsBefore = Descriptors(fuzzed.ProcessId);

@@ -33,6 +33,23 @@ public static class ScenarioPaths
         }
     }
 
+    /// <summary>The pkt-gen apphost: next to the test assembly (the test project references PktGen), else the tool's
+    /// own output directory, else bin/ at the repository root.</summary>
+    public static string PktGen
+    {
+        get
+        {
+            string baseDir = AppContext.BaseDirectory.TrimEnd('/');
+            string configuration = Path.GetFileName(Path.GetDirectoryName(baseDir) ?? "Release");
+            var candidates = new List<string> { Path.Combine(baseDir, "pkt-gen") };
+            foreach (var c in new[] { configuration, "Release", "Debug" }.Distinct())
+                candidates.Add(Path.Combine(RepositoryRoot, "tools", "PktGen", "bin", c, Path.GetFileName(baseDir), "pkt-gen"));
+            candidates.Add(Path.Combine(RepositoryRoot, "bin", "pkt-gen"));
+            return candidates.FirstOrDefault(File.Exists)
+                ?? throw new FileNotFoundException($"pkt-gen not found; looked at:\n  {string.Join("\n  ", candidates)}");
+        }
+    }
+
     /// <summary>tests/TestPeer/bin/&lt;Configuration of this test assembly&gt;/net10.0/netmap-testpeer (built before the tests:
     /// Netmap.Tests references TestPeer with ReferenceOutputAssembly=false).</summary>
     public static string TestPeer
@@ -79,15 +96,22 @@ public sealed class PeerProcess : IDisposable
     /// <summary>Starts <c>netmap-testpeer SOCKET ARGS...</c>. <paramref name="environment"/> entries with a null value
     /// are removed from the child's environment; NETMAP_SOCKET, NETMAP_NO_AUTOSTART and NETMAPD_PATH are always
     /// removed unless given.</summary>
-    public static PeerProcess Start(ITestOutputHelper? log, string name, string socket, string[] args, IDictionary<string, string?>? environment = null)
+    /// <paramref name="wrapper"/> runs it under another command (e.g. <c>ip netns exec NS</c>).
+    public static PeerProcess Start(ITestOutputHelper? log, string name, string socket, string[] args, IDictionary<string, string?>? environment = null,
+        string[]? wrapper = null)
     {
-        var psi = new ProcessStartInfo(ScenarioPaths.TestPeer)
+        var psi = new ProcessStartInfo(wrapper is null ? ScenarioPaths.TestPeer : wrapper[0])
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        if (wrapper is not null)
+        {
+            foreach (var w in wrapper[1..]) psi.ArgumentList.Add(w);
+            psi.ArgumentList.Add(ScenarioPaths.TestPeer);
+        }
         psi.ArgumentList.Add(socket);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("NETMAP_SOCKET");

@@ -24,19 +24,7 @@ public sealed partial class ValePktGenScenarioTests(DaemonFixture daemon, ITestO
     [GeneratedRegex(@"^Sent (\d+) packets (\d+) bytes ", RegexOptions.Multiline)]
     private static partial Regex SentLine();
 
-    /// <summary>The pkt-gen apphost: next to the test assembly (the test project references PktGen), else the tool's
-    /// own output directory, else bin/ at the repository root.</summary>
-    private static string PktGenPath()
-    {
-        string baseDir = AppContext.BaseDirectory.TrimEnd('/');
-        string configuration = Path.GetFileName(Path.GetDirectoryName(baseDir) ?? "Release");
-        var candidates = new List<string> { Path.Combine(baseDir, "pkt-gen") };
-        foreach (var c in new[] { configuration, "Release", "Debug" }.Distinct())
-            candidates.Add(Path.Combine(ScenarioPaths.RepositoryRoot, "tools", "PktGen", "bin", c, Path.GetFileName(baseDir), "pkt-gen"));
-        candidates.Add(Path.Combine(ScenarioPaths.RepositoryRoot, "bin", "pkt-gen"));
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new FileNotFoundException($"pkt-gen not found; looked at:\n  {string.Join("\n  ", candidates)}");
-    }
+    private static string PktGenPath() => ScenarioPaths.PktGen;
 
     private sealed class Run(Process process, StringBuilder output) : IDisposable
     {

@@ -259,7 +259,7 @@ internal sealed class ValeSystem : IDisposable
         {
             if (FindSwitch(swName)?.Find(name) is not null)
                 throw NetmapException.Create(name, op, Errno.EBUSY, "already a port of the switch");
-            throw NetmapException.Create(name, op, Errno.ENXIO, $"no interface {ifName} (create one with VALE_NEWIF; Linux interfaces cannot be attached in this build)");
+            throw NetmapException.Create(name, op, Errno.ENXIO, $"no interface {ifName}: neither a VALE interface (VALE_NEWIF) nor a Linux interface in the caller's network namespace");
         }
         if (port.Switch is not null)
             throw NetmapException.Create(name, op, Errno.EBUSY,

@@ -44,18 +44,21 @@ internal sealed class DaemonChannel : IControlChannel
             var err = (Errno)h.Errno;
             if (err == Errno.None && nfds >= 2)
             {
-                int memfd = fds[0], kick = fds[1], peer = nfds >= 3 ? fds[2] : -1;
+                if (h.BackendFds < 0 || h.BackendFds > nfds - 2) { detail = $"{Description}: malformed reply ({nfds} descriptors, {h.BackendFds} for kernel queues)"; return Errno.EPROTO; }
+                int memfd = fds[0], kick = fds[1], peer = nfds - h.BackendFds >= 3 ? fds[2] : -1;
+                int[] queues = fds.Slice(nfds - h.BackendFds, h.BackendFds).ToArray();
                 fds[0] = -1;
                 nfds = 0; // ownership moves below
                 MappedMemory map;
                 try { map = SharedRegionCache.Acquire(memfd, Description); }
-                catch { SeqPacketSocket.CloseFd(kick); SeqPacketSocket.CloseFd(peer); throw; }
+                catch { SeqPacketSocket.CloseFd(kick); SeqPacketSocket.CloseFd(peer); foreach (int q in queues) SeqPacketSocket.CloseFd(q); throw; }
                 registration = new ChannelRegistration(map, kick, peer, h.Token, () =>
                 {
                     SeqPacketSocket.CloseFd(kick);
                     SeqPacketSocket.CloseFd(peer);
+                    foreach (int q in queues) SeqPacketSocket.CloseFd(q);
                     SharedRegionCache.Release(map);
-                });
+                }, backendFds: queues);
             }
             return err;
         }

@@ -190,7 +190,7 @@ internal sealed class DaemonServer : IDisposable
     {
         var (pid, uid, _) = conn.PeerCredentials();
         string peer = $"pid {pid} uid {uid}";
-        var thread = new Thread(() => Serve(conn, peer)) { IsBackground = true, Name = $"netmapd {peer}" };
+        var thread = new Thread(() => Serve(conn, peer, pid, uid)) { IsBackground = true, Name = $"netmapd {peer}" };
         lock (_lock)
         {
             if (_stopping) { conn.Dispose(); return; }
@@ -203,17 +203,17 @@ internal sealed class DaemonServer : IDisposable
 
     // ---------------------------------------------------------------- one connection
 
-    private void Serve(SeqPacketSocket conn, string peer)
+    private void Serve(SeqPacketSocket conn, string peer, int pid, uint uid)
     {
         EngineSession? session = null;
         string why = "closed the connection";
         try
         {
-            session = _engine.OpenSession(peer);
+            session = _engine.OpenSession(peer, pid, uid);
             var request = new byte[RequestMessage.MaxSize + 1];
             var reply = new byte[ReplyHeader.Size + RequestMessage.MaxSize + ReplyHeader.MaxDetail];
             Span<int> fds = stackalloc int[SeqPacketSocket.MaxFds];
-            Span<int> outFds = stackalloc int[3];
+            Span<int> outFds = stackalloc int[SeqPacketSocket.MaxFds];
             int empties = 0;
             while (!_stopping)
             {
@@ -280,6 +280,8 @@ internal sealed class DaemonServer : IDisposable
                     outFds[nOut++] = result.Region.Mapping.Fd;
                     outFds[nOut++] = result.Kick.Fd;
                     if (result.PeerKick is { } pk) outFds[nOut++] = pk.Fd;
+                    if (result.BackendFds is { } queues)
+                        foreach (int q in queues) outFds[nOut++] = q;
                 }
                 int sendErr = conn.Send(reply.AsSpan(0, len), outFds[..nOut]);
                 if (sendErr != 0) { why = $"sendmsg: {SystemError.Name(sendErr)}"; break; }
@@ -316,7 +318,7 @@ internal sealed class DaemonServer : IDisposable
         int detailLen = 0;
         var detailSpan = reply.AsSpan(ReplyHeader.Size + message.Length, ReplyHeader.MaxDetail);
         if (!string.IsNullOrEmpty(detail)) detailLen = EncodeTruncated(detail, detailSpan);
-        var h = new ReplyHeader { Errno = (int)err, Token = result?.Token ?? 0, MessageLength = message.Length, DetailLength = detailLen };
+        var h = new ReplyHeader { Errno = (int)err, Token = result?.Token ?? 0, MessageLength = message.Length, DetailLength = detailLen, BackendFds = result?.BackendFds?.Length ?? 0 };
         MemoryMarshal.Write(reply, in h);
         message.CopyTo(reply.AsSpan(ReplyHeader.Size));
         return ReplyHeader.Size + message.Length + detailLen;

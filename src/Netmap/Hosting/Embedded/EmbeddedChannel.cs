@@ -1,5 +1,6 @@
 using Netmap.Abi;
 using Netmap.Engine;
+using Netmap.Interop;
 
 namespace Netmap.Hosting.Embedded;
 
@@ -9,10 +10,14 @@ internal sealed class EmbeddedChannel : IControlChannel
     private readonly NetmapEngine _engine;
     private readonly EngineSession _session;
 
-    public EmbeddedChannel(NetmapEngine engine)
+    public EmbeddedChannel(NetmapEngine engine) : this(engine, "embedded", 0, 0, isInternal: false) { }
+
+    /// <summary>A channel on behalf of another client (<paramref name="peerPid"/>, <paramref name="peerUid"/>):
+    /// what the engine's own clients (an attached interface's bridge) use.</summary>
+    public EmbeddedChannel(NetmapEngine engine, string peer, int peerPid, uint peerUid, bool isInternal)
     {
         _engine = engine;
-        _session = engine.OpenSession("embedded");
+        _session = engine.OpenSession(peer, peerPid, peerUid, isInternal);
     }
 
     public string Description => "embedded engine";
@@ -24,7 +29,20 @@ internal sealed class EmbeddedChannel : IControlChannel
         var err = _engine.Control(_session, message, out var result);
         detail = _session.LastError;
         if (err == Errno.None && result is not null)
-            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token, null, result.LocalAdapter);
+        {
+            // Kernel queue descriptors are duplicated: the port's backends must never sync over a number the engine
+            // closed (and the kernel reused) when the interface left netmap mode.
+            int[]? queues = result.BackendFds?.Select(fd => Libc.fcntl_dupfd(fd, Libc.F_DUPFD_CLOEXEC, 0)).ToArray();
+            if (queues is not null && queues.Any(fd => fd < 0))
+            {
+                foreach (int fd in queues) if (fd >= 0) Libc.close(fd);
+                detail = "embedded engine: cannot duplicate a kernel queue descriptor";
+                _session.Dispose();
+                return Errno.EMFILE;
+            }
+            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token,
+                queues is null ? null : () => { foreach (int fd in queues) Libc.close(fd); }, result.LocalAdapter, queues);
+        }
         return err;
     }
 

@@ -1,0 +1,1 @@
+return Netmap.Bench.Pcap.PcapBenchMain.Run(args);

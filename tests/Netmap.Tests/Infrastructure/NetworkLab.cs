@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace Netmap.Tests.Infrastructure;
+
+/// <summary>
+/// Network namespaces and veth pairs made for one test, with unique names, all deleted on Dispose (a namespace
+/// takes its interfaces with it; root-namespace veths are deleted explicitly). Needs root: CI runs as root.
+/// <code>
+/// using var lab = new NetworkLab();
+/// var ns = lab.Namespace("a");                       // "nmt-a-1a2b3c"
+/// var (root, peer) = lab.Veth(peerNamespace: ns);    // root end in this namespace, peer end inside ns
+/// lab.Exec(ns, "ip addr add 10.9.0.1/24 dev " + peer);
+/// </code>
+/// </summary>
+public sealed class NetworkLab : IDisposable
+{
+    private readonly string _tag = Guid.NewGuid().ToString("N")[..6];
+    private readonly List<string> _namespaces = new();
+    private readonly List<string> _rootLinks = new();
+    private int _next;
+
+    /// <summary>Creates a namespace named nmt-<paramref name="name"/>-TAG with loopback up.</summary>
+    public string Namespace(string name)
+    {
+        string ns = $"nmt-{name}-{_tag}";
+        Run("ip", $"netns add {ns}");
+        _namespaces.Add(ns);
+        Run("ip", $"-n {ns} link set lo up");
+        return ns;
+    }
+
+    /// <summary>
+    /// A veth pair, both ends up, IPv6 off (no router solicitations in captures), offloads off (frames leave the
+    /// stack with complete checksums and MTU-sized, as netmap users configure interfaces). The first end stays in
+    /// <paramref name="rootNamespace"/> (null = the test's own namespace), the second moves to
+    /// <paramref name="peerNamespace"/> when given. <paramref name="queues"/> sets both rx and tx queue counts.
+    /// </summary>
+    public (string First, string Second) Veth(string? peerNamespace = null, string? rootNamespace = null, int queues = 1)
+    {
+        int n = Interlocked.Increment(ref _next);
+        string a = $"nma{_tag}{n}", b = $"nmb{_tag}{n}";
+        string nsA = rootNamespace is null ? "" : $"-n {rootNamespace} ";
+        Run("ip", $"{nsA}link add {a} numtxqueues {queues} numrxqueues {queues} type veth peer name {b} numtxqueues {queues} numrxqueues {queues}");
+        if (rootNamespace is null) _rootLinks.Add(a);
+        if (peerNamespace is not null) Run("ip", $"{nsA}link set {b} netns {peerNamespace}");
+        foreach (var (dev, ns) in new[] { (a, rootNamespace), (b, peerNamespace ?? rootNamespace) })
+        {
+            Exec(ns, $"sysctl -qw net.ipv6.conf.{dev}.disable_ipv6=1");
+            Exec(ns, $"ethtool -K {dev} tx off rx off tso off gso off gro off");
+            Exec(ns, $"ip link set {dev} up");
+        }
+        return (a, b);
+    }
+
+    /// <summary>Runs a shell command in <paramref name="ns"/> (null = here); throws with its output when it fails.</summary>
+    public string Exec(string? ns, string command, int timeoutMs = 30_000)
+        => ns is null ? Run("sh", $"-c \"{command}\"", timeoutMs) : Run("ip", $"netns exec {ns} sh -c \"{command}\"", timeoutMs);
+
+    /// <summary>Like <see cref="Exec"/> but returns the exit code and output instead of throwing.</summary>
+    public (int ExitCode, string Output) TryExec(string? ns, string command, int timeoutMs = 30_000)
+        => ns is null ? TryRun("sh", $"-c \"{command}\"", timeoutMs) : TryRun("ip", $"netns exec {ns} sh -c \"{command}\"", timeoutMs);
+
+    /// <summary>Starts a long-running command in <paramref name="ns"/>; the caller kills it.</summary>
+    public Process Start(string? ns, string command)
+    {
+        var psi = ns is null ? new ProcessStartInfo("sh") : new ProcessStartInfo("ip");
+        if (ns is not null) { psi.ArgumentList.Add("netns"); psi.ArgumentList.Add("exec"); psi.ArgumentList.Add(ns); psi.ArgumentList.Add("sh"); }
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec " + command);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>True when the XDP hook of <paramref name="dev"/> in <paramref name="ns"/> has a program attached.</summary>
+    public bool HasXdpProgram(string? ns, string dev) => Exec(ns, $"ip -d link show dev {dev}").Contains(" xdp", StringComparison.Ordinal) || Exec(ns, $"ip -d link show dev {dev}").Contains("prog/xdp", StringComparison.Ordinal);
+
+    private static string Run(string file, string args, int timeoutMs = 30_000)
+    {
+        var (code, output) = TryRun(file, args, timeoutMs);
+        if (code != 0) throw new InvalidOperationException($"`{file} {args}` exited {code}: {output}");
+        return output;
+    }
+
+    private static (int, string) TryRun(string file, string args, int timeoutMs)
+    {
+        var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs)) { try { p.Kill(true); } catch { } return (-1, $"timed out after {timeoutMs} ms"); }
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        foreach (var l in _rootLinks) TryRun("ip", $"link del {l}", 10_000);
+        foreach (var ns in _namespaces) TryRun("ip", $"netns del {ns}", 10_000);
+    }
+}
