@@ -35,9 +35,12 @@ internal sealed class AttachedInterface : IInterfaceBridge
         _thread.Start();
     }
 
-    /// <summary>Installs the factory the engine uses for VALE_ATTACH of a Linux interface.</summary>
+    /// <summary>Installs the factory the engine uses for VALE_ATTACH of a Linux interface. A module initializer because
+    /// the engine (a lower layer) must not reference this type, yet every engine of the process needs it.</summary>
+#pragma warning disable CA2255 // deliberate: dependency inversion between two layers of one assembly
     [ModuleInitializer]
     internal static void Install() => InterfaceBridges.Factory = Open;
+#pragma warning restore CA2255
 
     private static IInterfaceBridge Open(NetmapEngine engine, string valeName, string ifName, Adapters.Nic.NicBackendKind backend, int peerPid, uint peerUid)
     {

@@ -258,8 +258,13 @@ public sealed class NetmapEngine : IDisposable
             if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
             session.Registration = reg;
             RegistrationCount++;
+            // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
+            // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
+            // the NIC's context). Only other processes need the workers.
+            bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
+            if (inCaller && session.Internal && adapter is ValePort own) own.ForwardedByCaller = true;
             result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
-                adapter is ValePort && !_vale.HasWorkers ? adapter : null, (adapter as NicAdapter)?.QueueFds);
+                inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
             return Errno.None;
         }
         finally

@@ -94,6 +94,34 @@ internal static unsafe partial class PacketSocket
         }
     }
 
+    /// <summary>struct sock_filter: one classic BPF instruction.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SockFilter { public ushort Code; public byte Jt, Jf; public uint K; }
+
+    /// <summary>struct sock_fprog.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SockFprog { public ushort Len; public SockFilter* Filter; }
+
+    /// <summary>
+    /// Attaches a classic BPF socket filter (SO_ATTACH_FILTER) that refuses every frame whose skb->mark is
+    /// <paramref name="mark"/> and accepts the rest whole: <c>ld mark; jeq #mark, drop; ret #-1; drop: ret #0</c>
+    /// (the mark is read with the ancillary load SKF_AD_OFF + SKF_AD_MARK). Throws naming <paramref name="owner"/>.
+    /// </summary>
+    public static void DropMarked(string owner, int fd, uint mark)
+    {
+        const ushort LdWAbs = 0x20, JeqK = 0x15, RetK = 0x06;
+        const uint SkfAdMark = unchecked((uint)(-0x1000 + 20)); // SKF_AD_OFF + SKF_AD_MARK
+        const int SO_ATTACH_FILTER = 26;
+        SockFilter* f = stackalloc SockFilter[4];
+        f[0] = new SockFilter { Code = LdWAbs, K = SkfAdMark };
+        f[1] = new SockFilter { Code = JeqK, Jt = 1, Jf = 0, K = mark };
+        f[2] = new SockFilter { Code = RetK, K = uint.MaxValue };
+        f[3] = new SockFilter { Code = RetK, K = 0 };
+        var prog = new SockFprog { Len = 4, Filter = f };
+        if (setsockopt(fd, Libc.SOL_SOCKET, SO_ATTACH_FILTER, &prog, (uint)sizeof(SockFprog)) != 0)
+            throw Failed(owner, "SO_ATTACH_FILTER", "the filter keeping injected host frames out of the RX ring");
+    }
+
     /// <summary>The MTU of <paramref name="ifName"/> in the calling thread's network namespace (SIOCGIFMTU), or -1.</summary>
     public static int Mtu(string ifName)
     {

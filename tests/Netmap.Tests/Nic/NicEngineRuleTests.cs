@@ -14,12 +14,13 @@ public sealed class NicEngineRuleTests : IDisposable
     private readonly NetmapEngine _engine = new();
     private readonly NetmapHost _host;
     private readonly string _if;
+    private readonly string _ns;
 
     public NicEngineRuleTests()
     {
         _host = NetmapHost.Embedded(_engine);
-        string ns = _lab.Namespace("r");
-        (_if, _) = _lab.Veth(peerNamespace: ns);
+        _ns = _lab.Namespace("r");
+        (_if, _) = _lab.Veth(peerNamespace: _ns);
     }
 
     public void Dispose()
@@ -39,14 +40,27 @@ public sealed class NicEngineRuleTests : IDisposable
         Assert.Equal(0, _engine.InterfaceCount);
     }
 
-    [Theory]
-    [InlineData("^")]
-    [InlineData("*")]
-    public void HostRings_AreRefusedClearly_AndLeaveNothingInNetmapMode(string suffix)
+    [Fact]
+    public void HostRings_Bind_AfterTheHardwareRings_InNetmapIfOrder()
     {
-        var e = Refused(() => NetmapPort.Open($"netmap:{_if}{suffix}@conf:backend=afpacket", _host));
-        Assert.Equal(Errno.EOPNOTSUPP, e.Errno);
-        Assert.Contains("host rings", e.Message);
+        using var both = NetmapPort.Open($"netmap:{_if}*@conf:backend=afpacket", _host);
+        Assert.Equal(1u, both.Interface.HostTxRings);
+        Assert.Equal(both.Interface.TxRings + 1, (uint)both.TxRings.Count);   // NIC_SW: hardware rings then the host ring
+        Assert.Equal(0, both.FirstTxRing);
+        using var host = NetmapPort.Open($"netmap:{_if}^", _host);
+        Assert.Single(host.TxRings);
+        Assert.Equal((int)host.Interface.TxRings, host.FirstTxRing);          // SW: only the host ring
+        Assert.Equal((int)host.Interface.RxRings, host.FirstRxRing);
+        var e = Refused(() => NetmapPort.Open($"netmap:{_if}^3", _host));
+        Assert.Equal(Errno.EINVAL, e.Errno);                                 // one host ring each way
+    }
+
+    [Fact]
+    public void HostRings_OfATap_AreEinval()
+    {
+        string tap = "tap" + Guid.NewGuid().ToString("N")[..8];
+        var e = Refused(() => NamespaceThread.Run(_ns, () => NetmapPort.Open($"netmap:{tap}^", _host)));
+        Assert.Equal(Errno.EINVAL, e.Errno);                                 // a TAP's rings are the host stack's already
         Assert.Equal(0, _engine.InterfaceCount);
     }
 

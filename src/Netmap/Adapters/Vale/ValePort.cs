@@ -45,6 +45,9 @@ internal sealed class ValePort : NetmapAdapter
     /// <summary>Engine views of the rings (geometry validated once).</summary>
     public NetmapRing[] TxViews { get; }
     public NetmapRing[] RxViews { get; }
+    /// <summary>Set when the port's only client is the engine's own process (an attached interface's bridge thread):
+    /// its txsync forwards in the caller, as an embedded engine's do, and the worker skips the port.</summary>
+    public volatile bool ForwardedByCaller;
     /// <summary>The netmapd worker that forwards this port's TX rings (null when syncs run in the caller).</summary>
     public ValeWorker? Worker { get; set; }
 

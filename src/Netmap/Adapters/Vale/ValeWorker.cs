@@ -88,6 +88,7 @@ internal sealed class ValeWorker : IDisposable
         bool work = false;
         foreach (var port in _ports)
         {
+            if (port.ForwardedByCaller) continue;
             for (int r = 0; r < port.TxRings.Length; r++)
             {
                 if (Volatile.Read(ref port.TxUsers[r]) == 0) continue;

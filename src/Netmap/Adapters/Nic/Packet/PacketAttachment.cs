@@ -61,7 +61,12 @@ internal sealed class PacketAttachment : NicAttachment
         var g = ChooseGeometry(region.Buffers.Geometry.ObjSize, rxRings[0].NumSlots, txRings[0].NumSlots, mtu > 0 ? mtu : 1500);
         int fd = PacketSocket.Open(ifName, ifIndex, g, RetireBlockMs);
         HostStackDivert divert;
-        try { divert = HostStackDivert.Attach(ifName, ifIndex); }
+        try
+        {
+            // Frames the host TX ring injects into the interface's receive path pass this socket too: keep them out.
+            PacketSocket.DropMarked(ifName, fd, HostStackDivert.InjectedMark);
+            divert = HostStackDivert.Attach(ifName, ifIndex);
+        }
         catch { Libc.close(fd); throw; }
         foreach (var ring in new[] { txRings[0], rxRings[0] })
         {

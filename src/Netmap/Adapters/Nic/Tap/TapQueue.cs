@@ -59,9 +59,11 @@ internal sealed class TapQueue : RingBackend
     private static void Check(Kring k, KringKind kind, string owner)
     {
         ref var ks = ref k.State;
-        if (k.Kind != kind || ks.BackendQueue != 0 || ks.BackendParam0 != FormatPlainFrames)
+        // The queue index is not checked: a TAP device's own rings are queue 0, an interface's host rings (served
+        // through a hidden TAP) come after its hardware queues; the descriptor itself names the device.
+        if (k.Kind != kind || ks.BackendParam0 != FormatPlainFrames)
             throw NetmapException.Create(owner, "TAP queue", Errno.EINVAL,
-                $"ring {k.Index} is {k.Kind} of queue {ks.BackendQueue} with format {ks.BackendParam0}, expected {kind} of queue 0 with format {FormatPlainFrames}");
+                $"ring {k.Index} is {k.Kind} with format {ks.BackendParam0}, expected {kind} with format {FormatPlainFrames}");
     }
 
     /// <summary>txsync: writes the complete frames of [hwcur, head) to the TAP, frees them at once. False when the
