@@ -76,6 +76,20 @@ public sealed class NetworkLab : IDisposable
     /// <summary>True when the XDP hook of <paramref name="dev"/> in <paramref name="ns"/> has a program attached.</summary>
     public bool HasXdpProgram(string? ns, string dev) => Exec(ns, $"ip -d link show dev {dev}").Contains(" xdp", StringComparison.Ordinal) || Exec(ns, $"ip -d link show dev {dev}").Contains("prog/xdp", StringComparison.Ordinal);
 
+    /// <summary>True once <paramref name="dev"/> has no XDP program, waiting up to <paramref name="waitMs"/>: a child
+    /// process another test forks meanwhile holds copies of our descriptors (a bpf_link among them) until its exec
+    /// closes them, so a detach can take effect a few milliseconds late.</summary>
+    public bool XdpProgramGone(string? ns, string dev, int waitMs = 3000)
+    {
+        var deadline = Environment.TickCount64 + waitMs;
+        while (HasXdpProgram(ns, dev))
+        {
+            if (Environment.TickCount64 > deadline) return false;
+            Thread.Sleep(50);
+        }
+        return true;
+    }
+
     private static string Run(string file, string args, int timeoutMs = 30_000)
     {
         var (code, output) = TryRun(file, args, timeoutMs);

@@ -48,7 +48,7 @@ public sealed class NicValeScenarioTests(ITestOutputHelper output)
         }
         NetmapControl.ValeDetach($"{sw}:{ra}", host);
         NetmapControl.ValeDetach($"{sw}:{rb}", host);
-        Assert.False(lab.HasXdpProgram(null, ra));
+        Assert.True(lab.XdpProgramGone(null, ra));
     }
 
     /// <summary>VALE_ATTACH, with our interface-backend option for AF_PACKET (netmap's request has no such field).</summary>

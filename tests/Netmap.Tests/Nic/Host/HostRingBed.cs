@@ -127,6 +127,19 @@ internal sealed class HostRingBed : IDisposable
     /// <summary>Whether interface <paramref name="name"/> exists in the netmap namespace.</summary>
     public bool LinkExists(string name) => Lab.TryExec(NsNetmap, $"ip link show dev {name}").ExitCode == 0;
 
+    /// <summary>True once <paramref name="name"/> is gone, waiting up to 3 s: a child process another test forks holds
+    /// copies of our descriptors (the TAP's among them) until its exec closes them.</summary>
+    public bool LinkGone(string name)
+    {
+        var deadline = Environment.TickCount64 + 3000;
+        while (LinkExists(name))
+        {
+            if (Environment.TickCount64 > deadline) return false;
+            Thread.Sleep(50);
+        }
+        return true;
+    }
+
     /// <summary>Puts <paramref name="frames"/> into the host TX ring and runs txsync (the ring is large enough).</summary>
     public void Inject(params byte[][] frames)
     {

@@ -165,6 +165,10 @@ public sealed class PacketRobustnessTests
         using var bed = new PacketBed(slots: 64);
         Assert.Equal(1, PacketSocketsIn(bed.NsNetmap));
         bed.Detach();
+        // A child process another test forks at this moment holds copies of our descriptors until its exec closes
+        // them (CLOEXEC), so the socket may outlive Detach by a few milliseconds: wait, bounded.
+        var deadline = Environment.TickCount64 + 3000;
+        while (PacketSocketsIn(bed.NsNetmap) != 0 && Environment.TickCount64 < deadline) Thread.Sleep(20);
         Assert.Equal(0, PacketSocketsIn(bed.NsNetmap));
         Assert.Equal(0, TcxLinks.CountOwnOn(bed.IfIndex));
     }

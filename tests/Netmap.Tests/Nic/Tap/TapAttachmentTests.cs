@@ -38,6 +38,9 @@ public sealed class TapAttachmentTests
             Assert.Equal(0u, rig.Tx.State.BackendQueue);
             Assert.Equal(TapQueue.FormatPlainFrames, rig.Rx.State.BackendParam0);
         }
+        // A child process another test forks meanwhile holds a copy of the descriptor until its exec: wait, bounded.
+        var deadline = Environment.TickCount64 + 3000;
+        while (lab.TryExec(ns, $"ip link show dev {dev}").ExitCode == 0 && Environment.TickCount64 < deadline) Thread.Sleep(50);
         Assert.NotEqual(0, lab.TryExec(ns, $"ip link show dev {dev}").ExitCode);
     }
 

@@ -28,7 +28,7 @@ public sealed class XdpAttachmentTests(ITestOutputHelper output)
             Assert.Equal(2048u, ks.BackendParam3);
         }
         bed.Detach();
-        Assert.False(bed.Lab.HasXdpProgram(bed.NetmapNs, bed.Dev));
+        Assert.True(bed.Lab.XdpProgramGone(bed.NetmapNs, bed.Dev));
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class XdpAttachmentTests(ITestOutputHelper output)
         Assert.Contains(bed.Dev, e.Message);
         Assert.Contains("down", e.Message);
         Assert.Equal(100, (int)e.Errno);
-        Assert.False(bed.Lab.HasXdpProgram(bed.NetmapNs, bed.Dev));
+        Assert.True(bed.Lab.XdpProgramGone(bed.NetmapNs, bed.Dev));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class XdpAttachmentTests(ITestOutputHelper output)
         var got = bed.Receive(1);
         Assert.Single(got);
         bed.Detach();
-        Assert.False(bed.Lab.HasXdpProgram(bed.NetmapNs, bed.Dev));
+        Assert.True(bed.Lab.XdpProgramGone(bed.NetmapNs, bed.Dev));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class XdpAttachmentTests(ITestOutputHelper output)
             output.WriteLine(e.Message);
             Assert.Equal(Errno.EBUSY, e.Errno);
             Assert.Contains("queue 0 already has an AF_XDP socket", e.Message);
-            Assert.False(bed.Lab.HasXdpProgram(bed.NetmapNs, bed.Dev));
+            Assert.True(bed.Lab.XdpProgramGone(bed.NetmapNs, bed.Dev));
         }
         finally { Libc.close(other); }
         // Nothing of the failed open holds the queue or the hook: a new open succeeds and works.

@@ -19,7 +19,7 @@ public sealed class XdpHostStackTests
         Assert.Contains(got, f => f.Length >= 14 && f[12] == 0x08 && f[13] == 0x06);
 
         bed.Detach();
-        Assert.False(bed.Lab.HasXdpProgram(bed.NetmapNs, bed.Dev));
+        Assert.True(bed.Lab.XdpProgramGone(bed.NetmapNs, bed.Dev));
         var (after, output) = bed.Lab.TryExec(bed.PeerNs, "ping -c 1 -W 2 192.0.2.1");
         Assert.True(after == 0, output);
     }
