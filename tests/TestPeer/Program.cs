@@ -18,7 +18,7 @@ namespace Netmap.TestPeer;
 internal static class Program
 {
     private const string UsageText = """
-        usage: netmap-testpeer SOCKET|- COMMAND [ARGS]
+        usage: netmap-testpeer SOCKET|-|embedded COMMAND [ARGS]
           send PORT N SEED MAXLEN               send N seeded packets of 1..MAXLEN bytes (multi-slot above the buffer size)
           recv PORT N SEED MAXLEN               receive N packets and check them byte for byte against the same generator
           exchange PORT N TXSEED RXSEED MAXLEN  both at once on one port (one thread, Poll(In|Out))
@@ -36,7 +36,12 @@ internal static class Program
     private static int Main(string[] args)
     {
         if (args.Length < 2) return Usage("missing arguments");
-        var host = args[0] == "-" ? NetmapHost.Default : NetmapHost.Daemon(args[0]);
+        var host = args[0] switch
+        {
+            "-" => NetmapHost.Default,
+            "embedded" => NetmapHost.Embedded(new Engine.NetmapEngine()),
+            _ => NetmapHost.Daemon(args[0]),
+        };
         string cmd = args[1];
         var a = args[2..];
         try
