@@ -67,7 +67,9 @@ case "$CONT" in
         [[ "$CONT" == ours-afpacket ]] && port="netmap:vb@conf:backend=afpacket"
         [[ -x "$NIC_REPO/bin/pkt-gen" ]] || fail "$NIC_REPO/bin/pkt-gen missing (dotnet build Netmap.slnx -c Release)"
         nic_netmapd "$B" - $(( BOUND + 30 ))
-        nic_start "$B" 1 "$BOUND" rx "$NIC_REPO/bin/pkt-gen" -i "$port" -f rx -a 1 -w 1
+        # NIC_OURS_RX_ARGS: extra pkt-gen options for experiments (e.g. --busy: RxSync in a loop, no sleeping)
+        # shellcheck disable=SC2086
+        nic_start "$B" 1 "$BOUND" rx "$NIC_REPO/bin/pkt-gen" -i "$port" -f rx -a 1 -w 1 ${NIC_OURS_RX_ARGS:-}
         ready='^Receiving from' ;;
 esac
 RX=$NIC_LAST
