@@ -301,6 +301,7 @@ public sealed class NetmapPort : IDisposable
             ready = SyncAndCheck(events);
             if (ready != PollEvents.None) return ready;
         }
+        Span<short> revents = stackalloc short[FdPoll.MaxDescriptors];
         while (true)
         {
             Arm(events, true);
@@ -309,14 +310,21 @@ public sealed class NetmapPort : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (now >= deadline) { Arm(events, false); return PollEvents.None; }
             int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
-            if (_backends.Length == 0) FdPoll.WaitReadable(_registration.KickFd, waitMs);
-            else FdPoll.WaitAny(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
+            if (_backends.Length == 0)
+            {
+                FdPoll.WaitReadable(_registration.KickFd, waitMs);
+                DrainKick();
+                continue;
+            }
+            // A Linux interface: the kernel queues wake us; the eventfd (first) is drained only when it fired, so a
+            // kernel wakeup costs no extra read(2).
+            FdPoll.Wait(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
             {
                 PollEvents.Out => _waitOut,
                 PollEvents.In => _waitIn,
                 _ => _waitBoth,
-            }, waitMs);
-            DrainKick();
+            }, revents, waitMs);
+            if (revents[0] != 0) DrainKick();
         }
     }
 

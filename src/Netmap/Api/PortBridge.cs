@@ -126,6 +126,7 @@ public sealed class PortBridge
 
         Span<int> fds = stackalloc int[2];
         Span<short> revents = stackalloc short[2];
+        ReadOnlySpan<short> readable = [Libc.POLLIN, Libc.POLLIN];
         int n = 0;
         if (ea != PollEvents.None) fds[n++] = _a.FileDescriptor;
         if (eb != PollEvents.None) fds[n++] = _b.FileDescriptor;
@@ -135,7 +136,7 @@ public sealed class PortBridge
             Thread.Sleep(timeoutMs < 0 ? Timeout.Infinite : timeoutMs);
             return false;
         }
-        if (FdPollMany.WaitReadable(fds[..n], revents, timeoutMs) <= 0) return false;
+        if (FdPoll.Wait(fds[..n], readable[..n], revents, timeoutMs) <= 0) return false;
         n = 0;
         if (ea != PollEvents.None && revents[n++] != 0) _a.AcknowledgeWakeup();
         if (eb != PollEvents.None && revents[n] != 0) _b.AcknowledgeWakeup();

@@ -24,6 +24,8 @@ public sealed class NetmapEngine : IDisposable
     private readonly AllocatorRegistry _allocators;
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private List<ulong> _optionScratch = new();
+    /// <summary>Depth of <see cref="Control"/> calls in progress (an attach opens its ports through the engine).</summary>
+    private int _nesting;
     private readonly ValeSystem _vale;
     private readonly MonitorSystem _monitors;
     private readonly NicSystem _nics;
@@ -128,7 +130,7 @@ public sealed class NetmapEngine : IDisposable
             if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
             // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
             var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
-            _optionScratch = new List<ulong>();
+            if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
             try
             {
                 var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
@@ -194,6 +196,7 @@ public sealed class NetmapEngine : IDisposable
             finally
             {
                 (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
+                _nesting--;
             }
         }
     }

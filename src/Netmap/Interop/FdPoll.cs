@@ -32,13 +32,23 @@ internal static unsafe class FdPoll
         return (p[0].Revents != 0 ? 1 : 0) | (p[1].Revents != 0 ? 2 : 0);
     }
 
-    /// <summary>poll() on up to 16 descriptors, each with its own events; returns how many are ready (0 on timeout or EINTR).</summary>
-    public static int WaitAny(ReadOnlySpan<int> fds, ReadOnlySpan<short> events, int timeoutMs)
+    /// <summary>Most descriptors <see cref="Wait"/> takes (the pollfd array lives on the stack).</summary>
+    public const int MaxDescriptors = 16;
+
+    /// <summary>
+    /// poll() on <paramref name="fds"/>, each with its own <paramref name="events"/>, until one is ready or
+    /// <paramref name="timeoutMs"/> passes (-1 = forever). Writes each descriptor's revents into
+    /// <paramref name="revents"/> (0 when not ready) and returns how many are ready: 0 on timeout, on EINTR, and when
+    /// the arguments are unusable (none, more than <see cref="MaxDescriptors"/>, short spans). Allocates nothing.
+    /// </summary>
+    public static int Wait(ReadOnlySpan<int> fds, ReadOnlySpan<short> events, Span<short> revents, int timeoutMs)
     {
-        int n = Math.Min(fds.Length, 16);
-        Libc.PollFd* p = stackalloc Libc.PollFd[16];
+        int n = fds.Length;
+        if (n == 0 || n > MaxDescriptors || events.Length < n || revents.Length < n) return 0;
+        Libc.PollFd* p = stackalloc Libc.PollFd[n];
         for (int i = 0; i < n; i++) p[i] = new Libc.PollFd { Fd = fds[i], Events = events[i] };
         int r = Libc.poll(p, (nuint)n, timeoutMs);
+        for (int i = 0; i < n; i++) revents[i] = r > 0 ? p[i].Revents : (short)0;
         return r > 0 ? r : 0;
     }
 }

@@ -27,11 +27,10 @@ internal sealed class NicSystem : IDisposable
 
     /// <summary>The interface named <paramref name="name"/> in the namespace of <paramref name="peerPid"/> (0 = the
     /// calling thread's), or null when it is not in netmap mode.</summary>
-    public NicAdapter? Find(string name, int peerPid)
-    {
-        ulong ns = peerPid > 0 ? NetNamespace.OfProcess(peerPid) : NetNamespace.OfCurrentThread();
-        return _adapters.GetValueOrDefault((ns, name));
-    }
+    public NicAdapter? Find(string name, int peerPid) => _adapters.GetValueOrDefault((NamespaceOf(peerPid), name));
+
+    /// <summary>The network namespace of <paramref name="peerPid"/>, or of the calling thread for 0.</summary>
+    private static ulong NamespaceOf(int peerPid) => peerPid > 0 ? NetNamespace.OfProcess(peerPid) : NetNamespace.OfCurrentThread();
 
     /// <summary>True when a Linux interface (or a TAP name) of that name can be opened from <paramref name="peerPid"/>'s namespace.</summary>
     public bool Exists(string name, int peerPid) => IsTapName(name) || InterfaceExists(name, peerPid);
@@ -43,7 +42,7 @@ internal sealed class NicSystem : IDisposable
     /// <summary>Finds the interface or puts it into netmap mode, in the network namespace of <paramref name="peerPid"/>.</summary>
     public NicAdapter FindOrCreate(string name, int peerPid, NicBackendKind backend, in NmReqRegister req)
     {
-        ulong ns = peerPid > 0 ? NetNamespace.OfProcess(peerPid) : NetNamespace.OfCurrentThread();
+        ulong ns = NamespaceOf(peerPid);
         if (_adapters.TryGetValue((ns, name), out var existing))
         {
             if (existing.AttachedTo is { } sw)

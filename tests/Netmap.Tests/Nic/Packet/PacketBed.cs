@@ -45,7 +45,7 @@ internal sealed class PacketBed : IDisposable
                 Lab.Exec(NsNetmap, $"ip link set {Dev} mtu {mtu}");
                 Lab.Exec(NsPeer, $"ip link set {PeerDev} mtu {mtu}");
             }
-            Assert.Equal(IfIndex, PacketNetns.Run(NsNetmap, () => PacketNetns.IndexOf(Dev)));
+            Assert.Equal(IfIndex, NamespaceThread.Run(NsNetmap, () => PacketNetns.IndexOf(Dev)));
             Region = MemoryRegion.Create(11, AllocatorParameters.ForPrivatePort(2, slots, 2, slots, 0, 0), isGlobal: false);
             _rxRing = RingFactory.CreateWithBuffers(Region, slots, isTx: false, ringId: 0, KringKind.PacketRx, Dev);
             _txRing = RingFactory.CreateWithBuffers(Region, slots, isTx: true, ringId: 0, KringKind.PacketTx, Dev);
@@ -85,7 +85,7 @@ internal sealed class PacketBed : IDisposable
     /// <summary>Opens the attachment inside the netmap namespace and the queue over its descriptor.</summary>
     public void Attach()
     {
-        Attachment = PacketNetns.Run(NsNetmap, () => PacketAttachment.Open(Dev, IfIndex, Region, [_txRing], [_rxRing]));
+        Attachment = NamespaceThread.Run(NsNetmap, () => PacketAttachment.Open(Dev, IfIndex, Region, [_txRing], [_rxRing]));
         Queue = PacketQueue.Open(Attachment.QueueFd(0), Tx, Rx, Region.Mapping, Layout, "test");
     }
 

@@ -2,12 +2,9 @@ using Netmap.Interop;
 
 namespace Netmap.Tests.Nic.Packet;
 
-/// <summary>Namespace helpers of the AF_PACKET tests: code on a thread inside a named namespace
-/// (<see cref="NamespaceThread"/>), and the few descriptor operations the tests need.</summary>
+/// <summary>The few descriptor operations the AF_PACKET tests need (code inside a namespace: <see cref="NamespaceThread"/>).</summary>
 internal static class PacketNetns
 {
-    public static T Run<T>(string ns, Func<T> action, int timeoutMs = 10_000) => NamespaceThread.Run(ns, action, timeoutMs);
-
     /// <summary>if_nametoindex in the calling thread's namespace (0 = none).</summary>
     public static int IndexOf(string dev) => LinkInfo.IndexOf(dev);
 

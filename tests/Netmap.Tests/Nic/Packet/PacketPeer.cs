@@ -12,7 +12,7 @@ internal sealed class PacketPeer : IDisposable
 
     private PacketPeer(Socket s) => _socket = s;
 
-    public static PacketPeer Open(string ns, string dev) => PacketNetns.Run(ns, () =>
+    public static PacketPeer Open(string ns, string dev) => NamespaceThread.Run(ns, () =>
     {
         int index = PacketNetns.IndexOf(dev);
         if (index == 0) throw new InvalidOperationException($"{dev} not found in {ns}");

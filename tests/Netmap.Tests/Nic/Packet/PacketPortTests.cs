@@ -14,7 +14,7 @@ public sealed class PacketPortTests
         using var bed = new PacketBed(slots: 64, attach: false);
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        var port = PacketNetns.Run(bed.NsNetmap, () => NetmapPort.Open($"netmap:{bed.Dev}@conf:backend=afpacket", host));
+        var port = NamespaceThread.Run(bed.NsNetmap, () => NetmapPort.Open($"netmap:{bed.Dev}@conf:backend=afpacket", host));
         try
         {
             Assert.Equal(2, TcxLinks.CountOwnOn(bed.IfIndex));

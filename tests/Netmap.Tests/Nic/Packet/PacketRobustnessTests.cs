@@ -144,7 +144,7 @@ public sealed class PacketRobustnessTests
     }
 
     private static int PacketSocketsIn(string ns)
-        => PacketNetns.Run(ns, () => File.ReadAllLines("/proc/thread-self/net/packet").Length - 1);
+        => NamespaceThread.Run(ns, () => File.ReadAllLines("/proc/thread-self/net/packet").Length - 1);
 
     [Fact]
     public void AttachFailure_LeavesNoSocketAndNoProgram()
@@ -152,7 +152,7 @@ public sealed class PacketRobustnessTests
         using var bed = new PacketBed(slots: 64, attach: false);
         int missing = bed.IfIndex + 1;
         var e = Assert.Throws<NetmapException>(() =>
-            PacketNetns.Run(bed.NsNetmap, () => PacketAttachment.Open(bed.Dev, missing, bed.Region, [bed.TxRing], [bed.RxRing])));
+            NamespaceThread.Run(bed.NsNetmap, () => PacketAttachment.Open(bed.Dev, missing, bed.Region, [bed.TxRing], [bed.RxRing])));
 
         Assert.Contains(bed.Dev, e.Message);
         Assert.Equal(0, PacketSocketsIn(bed.NsNetmap));

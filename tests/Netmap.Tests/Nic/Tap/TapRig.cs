@@ -42,7 +42,7 @@ internal sealed class TapRig : IDisposable
         {
             var tx = RingFactory.CreateWithBuffers(region, slots, isTx: true, ringId: 0, KringKind.TapTx, ifName);
             var rx = RingFactory.CreateWithBuffers(region, slots, isTx: false, ringId: 0, KringKind.TapRx, ifName);
-            var att = TapNetns.Run(ns, () => TapAttachment.Open(ifName, region, [tx], [rx]));
+            var att = NamespaceThread.Run(ns, () => TapAttachment.Open(ifName, region, [tx], [rx]));
             try { return new TapRig(region, tx, rx, att); }
             catch { att.Dispose(); throw; }
         }
