@@ -26,6 +26,7 @@ public sealed class DebugLog
     public const int ReceiverPollErrLine = 1727;
     public const int AffinityLine = 661;
     public const int OuchLine = 2846;
+    public const int BadSlotsLine = 2848;
 
     private readonly TextWriter _writer;
 

@@ -81,6 +81,8 @@ public static class PktGenRunner
                 reporter.Stop();
             }
             if (!ok) log.D("main_thread", DebugLog.OuchLine, "ouch, thread 0 exited with error");
+            if (counters.BadSlots != 0)
+                log.D("main_thread", DebugLog.BadSlotsLine, $"{counters.BadSlots} slots with an invalid buffer index skipped");
 
             string msg = fn == PktGenFunction.Rx ? "Received" : "Sent";
             foreach (var line in RateReporter.FormatSummary(msg, counters.Packets, counters.Bytes, counters.Events, counters.Seconds, options.Normalize))

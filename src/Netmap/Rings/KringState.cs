@@ -15,8 +15,9 @@ namespace Netmap.Rings;
 /// the same for the engine's forwarding worker.</item>
 /// <item>line 3: counters, written by this ring's sync.</item>
 /// </list>
-/// Every field may have been overwritten by a buggy or hostile process of the same region: readers validate
-/// indices against <see cref="NumSlots"/> of the ring header they trust, never use them raw.
+/// Every field may have been overwritten by a buggy or hostile process of the same region, the "const" ones
+/// included: readers copy each field once, validate the copy against the num_slots they cached when the ring was
+/// opened, and use only the copy (see <see cref="SyncFrame"/>).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
 public struct KringState
@@ -42,6 +43,11 @@ public struct KringState
     /// <summary>Monitor rings (engine): 1 once the monitored port left netmap mode; the monitor's syncs then fail
     /// (netmap's EIO).</summary>
     [FieldOffset(48)] public uint MonitorOrphaned;
+    /// <summary>Bumped by every sync of this ring, in whichever process it runs (under <see cref="SyncLock"/>). A
+    /// handle that finds the value it left knows nobody else synced the ring since, so its own copies of the fields
+    /// this ring's sync writes are the truth and the shared ones can only differ by a scribble
+    /// (see <see cref="SyncFrame"/>).</summary>
+    [FieldOffset(52)] public uint SyncSeq;
 
     [FieldOffset(64)] public uint HwTail;
     /// <summary>Monitor RX rings: lock of the monitored port's syncs that fill this ring (they may run in several

@@ -94,7 +94,7 @@ internal sealed class ValeWorker : IDisposable
                 if (Volatile.Read(ref port.TxUsers[r]) == 0) continue;
                 ref var ks = ref port.TxState(r);
                 uint n = port.TxRings[r].NumSlots;
-                uint head = Volatile.Read(ref ks.RHead); // acquire: pairs with the client's release in ValeSync.TxSync
+                uint head = Volatile.Read(ref ks.RHead); // acquire: pairs with the client's release in SyncFrame.Tx
                 if (head >= n) { ks.BadIndices++; continue; }
                 if (head == port.TxHwCur[r]) continue;
                 work = true;
