@@ -96,9 +96,11 @@ internal static class SyncPrologue
     /// lengths above the buffer size become 0; if any slot was bad, head/cur/tail is out of range, or the kernel
     /// indices disagree among themselves (rhead in [hwcur, rtail], rcur in [rhead, rtail]), the ring is reset to
     /// the kernel's view (head = cur = rhead = rcur = hwcur, tail = rtail = hwtail), in shared memory and in
-    /// <paramref name="s"/>. In-range but inconsistent head/cur are not trusted and not recorded (netmap records
-    /// them; we do not, because a bogus rhead would let the next sync hand out slots the peer owns). hwcur and
-    /// hwtail are written back only when this ring's sync owns them. Returns true when something was repaired.
+    /// <paramref name="s"/>. In-range but inconsistent head/cur are not recorded (a bogus rhead would let the next sync
+    /// hand out slots the peer owns) but put back: head to the last accepted one (TX: rhead; RX: hwcur) when it is
+    /// outside [that, rtail], cur to head when it is outside [head, rtail]. netmap leaves them to the user; here
+    /// another process may have written them, and the user would never learn why its syncs fail. hwcur and hwtail are
+    /// written back only when this ring's sync owns them. Returns true when something was repaired.
     /// </summary>
     public static bool Reinit(Kring k, ref KringState ks, ref SyncSnapshot s, bool ownsHwCur, bool ownsHwTail)
     {
@@ -125,7 +127,20 @@ internal static class SyncPrologue
         if (s.RHead >= n || s.RCur >= n || s.RTail >= n
             || !RingMath.InClosedRange(s.RHead, s.HwCur, s.RTail) || !RingMath.InClosedRange(s.RCur, s.RHead, s.RTail)) errors++;
         ks.Reinits++;
-        if (errors == 0) return false;
+        if (errors == 0)
+        {
+            // In range but inconsistent head/cur (another process may have written them, so the user may never fix
+            // them): back to the last accepted ones, which are not replaced (not recorded, as netmap would).
+            uint from = ring.IsTx ? s.RHead : s.HwCur;
+            bool moved = false;
+            if (!RingMath.InClosedRange(s.Head, from, s.RTail)) { s.Head = from; moved = true; }
+            if (!RingMath.InClosedRange(s.Cur, s.Head, s.RTail)) { s.Cur = s.Head; moved = true; }
+            if (!moved) return false;
+            h.Head = s.Head;
+            h.Cur = s.Cur;
+            h.Tail = s.RTail;
+            return true;
+        }
         s.Head = s.Cur = s.RHead = s.RCur = s.HwCur;
         s.RTail = s.HwTail;
         if (ownsHwCur) ks.HwCur = s.HwCur;

@@ -112,16 +112,26 @@ public sealed class RingReinitTests : IDisposable
     }
 
     [Fact]
-    public void Reinit_OfInRangeButInconsistentIndices_RepairsNothing_RecordsNothing_AndReturnsFalse()
+    public void Reinit_OfInRangeButInconsistentIndices_PutsThemBack_RecordsNothing_AndKeepsTheSlots()
     {
         Ring.Head = 20; Ring.Cur = 95; // head behind hwcur, cur past tail: wrong, but inside the ring
 
-        Assert.False(Reinit());
+        Assert.True(Reinit());
 
-        Assert.Equal((20u, 95u, 90u), (Ring.Head, Ring.Cur, Ring.Tail));
+        Assert.Equal((37u, 37u, 90u), (Ring.Head, Ring.Cur, Ring.Tail)); // head to rhead, cur to head
         ref var ks = ref _kring.State;
         Assert.Equal((37u, 37u, 90u), (ks.RHead, ks.RCur, ks.RTail)); // not recorded as rhead/rcur
         for (uint i = 0; i < N; i++) Assert.Equal(_buffers[i], Ring.Slot(i).BufferIndex);
+    }
+
+    [Fact]
+    public void Reinit_OfACurOutsideItsRange_MovesOnlyCur()
+    {
+        Ring.Head = 50; Ring.Cur = 95;
+
+        Assert.True(Reinit());
+
+        Assert.Equal((50u, 50u, 90u), (Ring.Head, Ring.Cur, Ring.Tail));
     }
 
     [Fact]

@@ -38,6 +38,7 @@ internal readonly struct PipeTxCore : ITxSyncCore
         var peer = k.Peer!;
         ref var ps = ref peer.State;
         uint hwcur = s.HwCur, head = s.Head;
+        bool published = false;
         if (hwcur != head)
         {
             uint complete = hwcur;
@@ -71,12 +72,20 @@ internal readonly struct PipeTxCore : ITxSyncCore
                 // the receiver already owns (at worst the publication is repeated by the next sender).
                 ks.HwCur = s.HwCur = complete;
                 Volatile.Write(ref ps.HwTail, complete); // R1: pairs with the receiver's acquire of hwtail
+                published = true;
                 ks.Slots += RingMath.Distance(hwcur, complete, n);
                 ks.Bytes += bytes;
                 Interlocked.MemoryBarrier();
                 if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
                     EventFd.Signal(k.PeerKickFd);
             }
+        }
+        // The peer's hwtail is ours to write: put back a value somebody else wrote (a read of a line the receiver only
+        // reads, so the common case costs no invalidation).
+        if (!published && Volatile.Read(ref ps.HwTail) != s.HwCur)
+        {
+            ps.BadIndices++;
+            Volatile.Write(ref ps.HwTail, s.HwCur);
         }
         // Reclaim: everything before the receiver's hwcur is ours again, if it released only what it was given
         // ([hwtail + 1, hwcur]).
