@@ -26,7 +26,7 @@ internal static class MonitorHooks
 {
     /// <summary>The <see cref="KringState.MonitorLock"/> token of engine threads (VALE forwarders).</summary>
     public const uint EngineToken = uint.MaxValue;
-    private const int LockSpins = 100;
+    private const int LockSpins = 64;
     private const SlotFlags KeepAll = (SlotFlags)0xFFFF;
     private const SlotFlags KeepNotTxMon = ~SlotFlags.TxMonitor;
 
@@ -202,10 +202,12 @@ internal static class MonitorHooks
     private static bool TryLock(ref uint lockWord, uint token)
     {
         if (Interlocked.CompareExchange(ref lockWord, token, 0) == 0) return true;
-        var spin = new SpinWait();
+        // The word is in shared memory: a hostile mapper can hold it for ever, so the wait is short (tens of µs,
+        // longer than any legitimate holder's copy of one batch) and never yields: it must not cost the monitored
+        // port's sync a time slice.
         for (int k = 0; k < LockSpins; k++)
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            Thread.SpinWait(16);
             if (Volatile.Read(ref lockWord) == 0 && Interlocked.CompareExchange(ref lockWord, token, 0) == 0) return true;
         }
         return false;
