@@ -114,7 +114,7 @@ public sealed class SyncGarbageTests
         }
         Assert.True(slowest < TimeSpan.FromSeconds(1), $"a round took {slowest}");
         foreach (var c in all) c.Check();
-        Assert.True(attacked.Any(k => k.State.Reinits > 0 || k.State.BadIndices > 0));
+        Assert.Contains(attacked, k => k.State.Reinits > 0 || k.State.BadIndices > 0);
         // The attack is over: free the lock words it left set, so that closing does not wait for a holder that
         // never was (the engine waits 2 s for a ring's sync lock before it leaks the ring).
         foreach (var k in attacked) { k.State.SyncLock = 0; k.State.MonitorLock = 0; }
