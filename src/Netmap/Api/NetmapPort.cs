@@ -29,9 +29,15 @@ public sealed class NetmapPort : IDisposable
     private readonly bool _txPoll;
     private readonly long _spinTicks;
     private readonly Rings.RingBackend[] _backends;
-    /// <summary>Descriptors a waiter polls (the kick eventfd, then the kernel queues of an interface) and their events.</summary>
+    /// <summary>Descriptors a waiter polls (the kick eventfd, the daemon connection when there is one, then the kernel
+    /// queues of an interface) and their events.</summary>
     private readonly int[] _waitFds;
     private readonly short[] _waitIn, _waitOut, _waitBoth;
+    /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine).</summary>
+    private readonly int _hangupSlot;
+    /// <summary>The kick eventfd and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
+    private readonly int[] _wakeFds;
+    private string? _failure;
     private Interop.EpollSet? _epoll;
     private int _curTx, _curRx;
     private bool _disposed;
@@ -65,12 +71,17 @@ public sealed class NetmapPort : IDisposable
         FirstTxRing = firstTx; FirstRxRing = firstRx;
         foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
         _backends = OpenBackends(mem, reg.BackendFds, owner);
-        _waitFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        _wakeFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
+        int hangup = channel.HangupFd;
+        _hangupSlot = hangup >= 0 ? 1 : -1;
+        _waitFds = hangup >= 0 ? [_wakeFds[0], hangup, .. _wakeFds[1..]] : _wakeFds;
         var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
         _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
-        _waitIn = _waitFds.Select(_ => Libc.POLLIN).ToArray();
-        _waitOut = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : Libc.POLLOUT).ToArray();
-        _waitBoth = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : (short)(Libc.POLLIN | Libc.POLLOUT)).ToArray();
+        short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
+        _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
+        _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
+        _waitBoth = _waitFds.Select((_, i) => Events(i, (short)(Libc.POLLIN | Libc.POLLOUT))).ToArray();
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -108,9 +119,17 @@ public sealed class NetmapPort : IDisposable
         get
         {
             if (_backends.Length == 0) return _registration.KickFd;
-            return (_epoll ??= Interop.EpollSet.Create(_waitFds, Spec.Spec)).Fd;
+            return (_epoll ??= Interop.EpollSet.Create(_wakeFds, Spec.Spec)).Fd;
         }
     }
+
+    /// <summary>
+    /// Why the port lost its engine, or null while it has one: "netmapd at PATH closed the connection" once netmapd
+    /// died (or shut down). The rings stay mapped, so TxSync/RxSync keep working on the memory (a pipe's peer may
+    /// still be there), but nothing the daemon did (VALE forwarding, wakeups, control requests) happens any more;
+    /// <see cref="Poll"/> reports <see cref="PollEvents.Error"/> instead of sleeping. Always null on an embedded engine.
+    /// </summary>
+    public string? Failure => _failure ??= _channel.Failure;
 
     /// <summary>Opens <paramref name="spec"/> (netmap's port-name grammar) in netmapd, starting it if needed.</summary>
     public static NetmapPort Open(string spec, NetmapPortOptions? options = null) => Open(spec, NetmapHost.Default, options);
@@ -285,14 +304,16 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd
-    /// with "need kick" armed so the peer wakes it. Returns None on timeout.
+    /// reinit, and Error (without waiting) once the port's netmapd is gone (<see cref="Failure"/> says why). Blocks up
+    /// to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd (and the daemon
+    /// connection) with "need kick" armed so the peer wakes it. Returns None on timeout.
     /// </summary>
     public PollEvents Poll(PollEvents events, int timeoutMs)
     {
         long start = Stopwatch.GetTimestamp();
         long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
         var ready = SyncAndCheck(events);
+        if (_failure is not null) return ready | PollEvents.Error;
         if (ready != PollEvents.None || timeoutMs == 0) return ready;
         long spinEnd = Math.Min(deadline, start + _spinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
@@ -310,14 +331,14 @@ public sealed class NetmapPort : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (now >= deadline) { Arm(events, false); return PollEvents.None; }
             int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
-            if (_backends.Length == 0)
+            if (_waitFds.Length == 1)
             {
                 FdPoll.WaitReadable(_registration.KickFd, waitMs);
                 DrainKick();
                 continue;
             }
-            // A Linux interface: the kernel queues wake us; the eventfd (first) is drained only when it fired, so a
-            // kernel wakeup costs no extra read(2).
+            // The kernel queues of a Linux interface and the daemon connection wake us too; the eventfd (first) is
+            // drained only when it fired, so a kernel wakeup costs no extra read(2).
             FdPoll.Wait(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
             {
                 PollEvents.Out => _waitOut,
@@ -325,7 +346,20 @@ public sealed class NetmapPort : IDisposable
                 _ => _waitBoth,
             }, revents, waitMs);
             if (revents[0] != 0) DrainKick();
+            if (_hangupSlot >= 0 && (revents[_hangupSlot] & FdPoll.HangupEvents) != 0 && DaemonGone())
+            {
+                Arm(events, false);
+                return SyncAndCheck(events) | PollEvents.Error;
+            }
         }
+    }
+
+    /// <summary>Out of line: records why, once the connection reported a hangup.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DaemonGone()
+    {
+        _failure ??= _channel.Failure;
+        return _failure is not null;
     }
 
     /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your
