@@ -64,7 +64,7 @@ internal sealed class DaemonServer : IDisposable
     private long _nextId = (long)WakeTag + 1;
     private volatile bool _stopping;
     private bool _disposed;
-    private long _accepted, _refused;
+    private long _accepted, _refused, _blocked;
 
     /// <summary>
     /// Binds and listens on <paramref name="socketPath"/> and starts serving <paramref name="engine"/>. A socket file
@@ -166,6 +166,9 @@ internal sealed class DaemonServer : IDisposable
 
     /// <summary>Connections refused at a limit since start.</summary>
     public long RefusedCount => Interlocked.Read(ref _refused);
+
+    /// <summary>Replies kept because the client's socket was full (it was not reading them) since start.</summary>
+    public long BlockedReplies => Interlocked.Read(ref _blocked);
 
     // ---------------------------------------------------------------- setup
 
@@ -544,6 +547,7 @@ internal sealed class DaemonServer : IDisposable
         if (sendErr == 0) return Step.Served;
         if (sendErr != Libc.EAGAIN) { closeWhy = $"sendmsg: {SystemError.Name(sendErr)}"; return Step.Close; }
         c.Enqueue(new OutgoingReply(reply.AsSpan(0, len), outFds[..nOut]));
+        Interlocked.Increment(ref _blocked);
         return Step.Blocked;
     }
 

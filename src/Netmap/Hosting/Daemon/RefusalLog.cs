@@ -21,6 +21,7 @@ internal sealed class RefusalLog(Action<TraceLevel, string> log)
         if (_seen.Add(uid))
         {
             log(TraceLevel.Warning, $"connection of uid {uid} refused: {why}");
+            _lastSummary = Environment.TickCount64; // the next summary covers what follows this line
             if (_seen.Count > 4096) _seen.Clear(); // bounded: a summary line per uid again is fine
         }
         else _counts[uid] = _counts.GetValueOrDefault(uid) + 1;
