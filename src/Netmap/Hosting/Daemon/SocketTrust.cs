@@ -29,7 +29,7 @@ internal static class SocketTrust
         if (!st.IsDirectory) return "is not a directory";
         if (st.Uid != uid && st.Uid != 0) return $"owned by uid {st.Uid}, not by {Who(uid)} or root";
         if ((st.Permissions & GroupOrOtherWrite) != 0 && !(allowSticky && (st.Permissions & Sticky) != 0))
-            return $"writable by {((st.Permissions & 0x10) != 0 ? "its group" : "others")} (mode {Octal(st.Permissions)})";
+            return $"writable by {((st.Permissions & GroupOrOtherWrite) == GroupOrOtherWrite ? "its group and others" : (st.Permissions & 0x10) != 0 ? "its group" : "others")} (mode {Octal(st.Permissions)})";
         return null;
     }
 
