@@ -29,14 +29,18 @@ public sealed class NetmapPort : IDisposable
     private readonly bool _txPoll;
     private readonly long _spinTicks;
     private readonly Rings.RingBackend[] _backends;
-    /// <summary>Descriptors a waiter polls (the kick eventfd, the daemon connection when there is one, then the kernel
+    /// <summary>Descriptors a waiter polls (the kick eventfd, the daemon connection while it is there, then the kernel
     /// queues of an interface) and their events.</summary>
-    private readonly int[] _waitFds;
-    private readonly short[] _waitIn, _waitOut, _waitBoth;
-    /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine).</summary>
-    private readonly int _hangupSlot;
+    private int[] _waitFds = [];
+    private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
+    /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
+    private int _hangupSlot;
     /// <summary>The kick eventfd and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
     private readonly int[] _wakeFds;
+    /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
+    /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
+    /// (woken by it) and Linux interfaces (whose XDP program and sockets' binding it holds) do not.</summary>
+    private readonly bool _outlivesDaemon;
     private string? _failure;
     private Interop.EpollSet? _epoll;
     private int _curTx, _curRx;
@@ -72,16 +76,11 @@ public sealed class NetmapPort : IDisposable
         foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
         _backends = OpenBackends(mem, reg.BackendFds, owner);
         _wakeFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        _outlivesDaemon = _tx.Concat(_rx).All(k => k.Kind is KringKind.PipeTx or KringKind.PipeRx or KringKind.Null);
         // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
-        int hangup = channel.HangupFd;
-        _hangupSlot = hangup >= 0 ? 1 : -1;
-        _waitFds = hangup >= 0 ? [_wakeFds[0], hangup, .. _wakeFds[1..]] : _wakeFds;
+        BuildWaitSet(channel.HangupFd);
         var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
         _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
-        short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
-        _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
-        _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
-        _waitBoth = _waitFds.Select((_, i) => Events(i, (short)(Libc.POLLIN | Libc.POLLOUT))).ToArray();
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -126,8 +125,8 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// Why the port lost its engine, or null while it has one: "netmapd at PATH closed the connection" once netmapd
     /// died (or shut down). The rings stay mapped, so TxSync/RxSync keep working on the memory (a pipe's peer may
-    /// still be there), but nothing the daemon did (VALE forwarding, wakeups, control requests) happens any more;
-    /// <see cref="Poll"/> reports <see cref="PollEvents.Error"/> instead of sleeping. Always null on an embedded engine.
+    /// still be there), but nothing the daemon did (VALE forwarding, monitor wakeups, an interface's netmap mode)
+    /// happens any more; <see cref="Poll"/> reports <see cref="PollEvents.Error"/>. Always null on an embedded engine.
     /// </summary>
     public string? Failure => _failure ??= _channel.Failure;
 
@@ -304,16 +303,18 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit, and Error (without waiting) once the port's netmapd is gone (<see cref="Failure"/> says why). Blocks up
-    /// to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd (and the daemon
-    /// connection) with "need kick" armed so the peer wakes it. Returns None on timeout.
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd (and
+    /// the daemon connection) with "need kick" armed so the peer wakes it. Returns None on timeout. When the port's
+    /// netmapd goes away (<see cref="Failure"/> says why), the Poll that sees it returns Error; from then on a port
+    /// that needs the daemon (VALE, monitor, Linux interface) returns Error at once instead of sleeping, while a pipe
+    /// (whose data and wakeups go from client to client) polls as before.
     /// </summary>
     public PollEvents Poll(PollEvents events, int timeoutMs)
     {
         long start = Stopwatch.GetTimestamp();
         long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
         var ready = SyncAndCheck(events);
-        if (_failure is not null) return ready | PollEvents.Error;
+        if (_failure is not null && !_outlivesDaemon) return ready | PollEvents.Error;
         if (ready != PollEvents.None || timeoutMs == 0) return ready;
         long spinEnd = Math.Min(deadline, start + _spinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
@@ -354,12 +355,26 @@ public sealed class NetmapPort : IDisposable
         }
     }
 
-    /// <summary>Out of line: records why, once the connection reported a hangup.</summary>
+    /// <summary>Out of line: records why, once the connection reported a hangup; a port that outlives the daemon stops
+    /// watching the connection (it would stay readable and turn every sleep into a spin).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool DaemonGone()
     {
         _failure ??= _channel.Failure;
-        return _failure is not null;
+        if (_failure is null) return false;
+        if (_outlivesDaemon) BuildWaitSet(-1);
+        return true;
+    }
+
+    /// <summary>The descriptors Poll sleeps on: the kick eventfd, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
+    private void BuildWaitSet(int hangupFd)
+    {
+        _hangupSlot = hangupFd >= 0 ? 1 : -1;
+        _waitFds = hangupFd >= 0 ? [_wakeFds[0], hangupFd, .. _wakeFds[1..]] : _wakeFds;
+        short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
+        _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
+        _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
+        _waitBoth = _waitFds.Select((_, i) => Events(i, (short)(Libc.POLLIN | Libc.POLLOUT))).ToArray();
     }
 
     /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your

@@ -300,10 +300,19 @@ public sealed class DaemonLimitsTests(ITestOutputHelper output)
         using var daemon = DaemonFixture.Start("--max-connections", "10", "--max-connections-per-user=3", "--descriptor-reserve", "100", "--request-threads", "2");
         string line = $"limits: 10 connections, 3 per user; {DescriptorLimit.Get().Hard} descriptors (RLIMIT_NOFILE), 100 kept free; 2 request threads";
         Assert.Contains(line, daemon.WaitForLog(line));
-        var held = Enumerable.Range(0, 3).Select(_ => new DaemonChannel(daemon.SocketPath)).ToList();
+        var held = new List<DaemonChannel>();
         try
         {
-            foreach (var c in held) Assert.Equal(Errno.None, c.Control(DaemonWire.PortInfoGet(), out _, out _));
+            // The fixture's readiness probe may not be closed by the daemon yet: it counts until it is.
+            var clock = Stopwatch.StartNew();
+            while (held.Count < 3)
+            {
+                var c = new DaemonChannel(daemon.SocketPath);
+                if (c.Control(DaemonWire.PortInfoGet(), out _, out _) == Errno.None) { held.Add(c); continue; }
+                c.Dispose();
+                Assert.True(clock.ElapsedMilliseconds < 5000, "3 connections were never admitted");
+                Thread.Sleep(20);
+            }
             using var fourth = new DaemonChannel(daemon.SocketPath);
             Assert.Equal(Errno.EDQUOT, fourth.Control(DaemonWire.PortInfoGet(), out _, out var why));
             Assert.Equal($"netmapd: uid 0 has 3 connections (limit --max-connections-per-user 3)", why);

@@ -10,8 +10,8 @@ namespace Netmap.Tests.Scenarios;
 
 // Test objective: netmapd dying is noticed. SIGKILL netmapd while this process sleeps in Poll(In, forever) on a VALE
 // port and on a pipe end: both Polls return Error within a bounded time, each port's Failure says "netmapd at PATH
-// closed the connection", later Polls return at once, and the pipe's data path (client to client, on memory that
-// stays mapped) still works. The dead daemon's socket and netmapd.pid stay behind: the next open through that path
+// closed the connection", later Polls of the VALE port return Error at once (nothing would ever wake them), and the
+// pipe (client to client, on memory that stays mapped) still carries data and wakes its Poll. The dead daemon's socket and netmapd.pid stay behind: the next open through that path
 // autostarts a new daemon and DaemonLocator.Notice says the old one (pid, start time) is gone and what was lost;
 // vale-ctl and pkt-gen print that line on stderr.
 [Collection(ScenarioCollection.Name)]
@@ -68,10 +68,15 @@ public sealed class DaemonDeathScenarioTests(ITestOutputHelper log) : IDisposabl
             Assert.True((vale.Poll(PollEvents.In, 5000) & PollEvents.Error) != 0);
             Assert.True(again.ElapsedMilliseconds < 1000, $"a second Poll took {again.ElapsedMilliseconds} ms");
 
-            // The pipe's rings stay mapped and its syncs run in the clients: data still flows end to end.
+            // The pipe's rings stay mapped, its syncs run in the clients and its wakeups go from one to the other:
+            // data still flows end to end, and Poll sleeps and wakes as before.
+            var waiter = Task.Factory.StartNew(() => slave.Poll(PollEvents.In, 5000), TaskCreationOptions.LongRunning);
+            Thread.Sleep(200);
+            Assert.False(waiter.IsCompleted, $"a pipe's Poll did not sleep after the daemon's death: {(waiter.IsCompleted ? waiter.Result : 0)}");
             Assert.True(master.Inject([1, 2, 3, 4, 5]));
             Assert.True(master.TxSync());
-            Assert.True(slave.RxSync());
+            Assert.True(waiter.Wait(2000), "the pipe's Poll was not woken by its peer");
+            Assert.Equal(PollEvents.In, waiter.Result);
             Assert.True(slave.NextPacket(out var frame, out _));
             Assert.Equal([1, 2, 3, 4, 5], frame.ToArray());
 
