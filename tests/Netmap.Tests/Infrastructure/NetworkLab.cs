@@ -20,6 +20,23 @@ public sealed class NetworkLab : IDisposable
     private readonly List<string> _namespaces = new();
     private readonly List<string> _rootLinks = new();
     private int _next;
+    private bool _disposed;
+
+    /// <summary>Labs not disposed yet. A test class whose constructor throws is never disposed by xunit (nor is a fixture
+    /// whose constructor throws), so whatever such a lab created is deleted when the test process exits.</summary>
+    private static readonly HashSet<NetworkLab> s_live = new();
+
+    static NetworkLab() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        NetworkLab[] left;
+        lock (s_live) left = s_live.ToArray();
+        foreach (var lab in left) lab.Dispose();
+    };
+
+    public NetworkLab()
+    {
+        lock (s_live) s_live.Add(this);
+    }
 
     /// <summary>Creates a namespace named nmt-<paramref name="name"/>-TAG with loopback up.</summary>
     public string Namespace(string name)
@@ -161,6 +178,12 @@ public sealed class NetworkLab : IDisposable
 
     public void Dispose()
     {
+        lock (s_live)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            s_live.Remove(this);
+        }
         foreach (var l in _rootLinks) TryRun("ip", $"link del {l}", 10_000);
         foreach (var ns in _namespaces) TryRun("ip", $"netns del {ns}", 10_000);
     }
