@@ -29,13 +29,13 @@ public sealed class NetmapPort : IDisposable
     private readonly bool _txPoll;
     private readonly long _spinTicks;
     private readonly Rings.RingBackend[] _backends;
-    /// <summary>Descriptors a waiter polls (the kick eventfd, the daemon connection while it is there, then the kernel
+    /// <summary>Descriptors a waiter polls (the kick line, the daemon connection while it is there, then the kernel
     /// queues of an interface) and their events.</summary>
     private int[] _waitFds = [];
     private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
     /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
     private int _hangupSlot;
-    /// <summary>The kick eventfd and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
+    /// <summary>The kick line and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
     private readonly int[] _wakeFds;
     /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
     /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
@@ -109,8 +109,8 @@ public sealed class NetmapPort : IDisposable
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
 
-    /// <summary>The descriptor that becomes readable when the port may have become ready: the port's eventfd, or for a
-    /// Linux interface an epoll descriptor covering the eventfd and the kernel queues (readable when frames arrive;
+    /// <summary>The descriptor that becomes readable when the port may have become ready: the port's kick line, or for a
+    /// Linux interface an epoll descriptor covering the kick line and the kernel queues (readable when frames arrive;
     /// TX room on an interface comes back within TxSync, so wait for Out with <see cref="Poll"/>). For your own
     /// epoll/select loop: call <see cref="PrepareWait"/> before sleeping on it, and <see cref="Poll"/> with timeout 0 after.</summary>
     public int FileDescriptor
@@ -303,7 +303,7 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd (and
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line (and
     /// the daemon connection) with "need kick" armed so the peer wakes it. Returns None on timeout. When the port's
     /// netmapd goes away (<see cref="Failure"/> says why), the Poll that sees it returns Error; from then on a port
     /// that needs the daemon (VALE, monitor, Linux interface) returns Error at once instead of sleeping, while a pipe
@@ -338,7 +338,7 @@ public sealed class NetmapPort : IDisposable
                 DrainKick();
                 continue;
             }
-            // The kernel queues of a Linux interface and the daemon connection wake us too; the eventfd (first) is
+            // The kernel queues of a Linux interface and the daemon connection wake us too; the kick line (first) is
             // drained only when it fired, so a kernel wakeup costs no extra read(2).
             FdPoll.Wait(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
             {
@@ -366,7 +366,7 @@ public sealed class NetmapPort : IDisposable
         return true;
     }
 
-    /// <summary>The descriptors Poll sleeps on: the kick eventfd, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
+    /// <summary>The descriptors Poll sleeps on: the kick line, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
     private void BuildWaitSet(int hangupFd)
     {
         _hangupSlot = hangupFd >= 0 ? 1 : -1;
@@ -387,10 +387,10 @@ public sealed class NetmapPort : IDisposable
         return ready;
     }
 
-    /// <summary>Resets the eventfd after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
+    /// <summary>Resets the kick line after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
     public void AcknowledgeWakeup() => DrainKick();
 
-    /// <summary>Async wait for <paramref name="events"/>: a sleep on the eventfd on a pool thread, in slices so that
+    /// <summary>Async wait for <paramref name="events"/>: a sleep on the kick line on a pool thread, in slices so that
     /// cancellation is honoured within ~50 ms. Completes synchronously when the port is already ready.</summary>
     public ValueTask<PollEvents> WaitAsync(PollEvents events, CancellationToken cancellationToken = default)
     {
@@ -438,7 +438,7 @@ public sealed class NetmapPort : IDisposable
         if (on) Interlocked.MemoryBarrier(); // pairs with the waker's fence between publish and reading NeedKick
     }
 
-    private void DrainKick() => EventFd.Drain(_registration.KickFd);
+    private void DrainKick() => KickLine.Drain(_registration.KickFd);
 
     /// <summary>
     /// nmport_inject: copies <paramref name="frame"/> into the next TX ring with room (round robin from the current

@@ -46,6 +46,18 @@ internal static unsafe partial class DescriptorLimit
 
     private static int Clamp(ulong v) => v > int.MaxValue ? int.MaxValue : (int)v;
 
+    /// <summary>A descriptor to hold in reserve (/dev/null): closing it frees one slot when none is left.</summary>
+    public static int OpenSpare()
+    {
+        ReadOnlySpan<byte> path = "/dev/null\0"u8;
+        fixed (byte* p = path)
+        {
+            int fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (fd < 0) throw SystemError.Last("/dev/null", "open");
+            return fd;
+        }
+    }
+
     /// <summary>Opens /proc/self/fd for <see cref="CountOpen"/> (one descriptor, kept by the caller).</summary>
     public static int OpenCounter()
     {

@@ -196,7 +196,7 @@ public sealed class DaemonLimitsTests(ITestOutputHelper output)
             Assert.Matches(@"^netmapd: \d+ of its 400 descriptors are in use \(RLIMIT_NOFILE; --descriptor-reserve 64 stay free\)$", r.First);
             Assert.Equal($"0:{r.Ok} {(int)Errno.ENFILE}:{r.Refused}", r.Errnos);
 
-            // What the reserve is for: requests creating descriptors get a clear refusal, not EMFILE from an eventfd.
+            // What the reserve is for: requests creating descriptors get a clear refusal, not EMFILE from a socketpair or a memfd.
             // Make room for a few connections, then register pipes on them until the reserve refuses.
             Release(flood);
             flood = null;

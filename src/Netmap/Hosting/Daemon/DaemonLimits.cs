@@ -16,7 +16,7 @@ internal sealed record DaemonLimits
 
     /// <summary>Descriptors kept free below RLIMIT_NOFILE (<c>--descriptor-reserve</c>): a connection or a request that
     /// may create descriptors (REGISTER, VALE_NEWIF, VALE_ATTACH) is refused with ENFILE once fewer are left, so no
-    /// allocation of the daemon (an eventfd, a memfd, a socket, the runtime's own) ever fails with EMFILE.</summary>
+    /// allocation of the daemon (a kick line, a memfd, a socket, the runtime's own) ever fails with EMFILE.</summary>
     public int DescriptorReserve { get; init; } = 256;
 
     /// <summary>Threads that run requests (<c>--request-threads</c>). The engine serialises its requests, so more threads

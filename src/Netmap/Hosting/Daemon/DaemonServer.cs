@@ -11,8 +11,8 @@ namespace Netmap.Hosting.Daemon;
 /// every connection) and a fixed pool of request threads (<see cref="RequestThreads"/>) that read, process and answer
 /// requests. Each message is a NIOCCTRL request in <see cref="RequestMessage"/> form; each reply is a
 /// <see cref="ReplyHeader"/>, the written-back message and the refusal's detail, plus (successful REGISTER) the
-/// region memfd, the port's eventfd, the peer's eventfd and kernel queue descriptors by SCM_RIGHTS. The connection
-/// closing, however the client died, releases its session.
+/// region memfd, the port's kick line, the peer's kick line and kernel queue descriptors by SCM_RIGHTS. The
+/// connection closing, however the client died, releases its session.
 /// </summary>
 /// <remarks>
 /// <para>No socket call ever waits: connections are non-blocking, registered EPOLLONESHOT, so a connection is served
@@ -50,7 +50,7 @@ internal sealed class DaemonServer : IDisposable
     private readonly DescriptorBudget _budget;
     private readonly SeqPacketSocket _listener;
     private readonly EpollSet _epoll;
-    private readonly EventFd _wake;
+    private readonly KickLine _wake;
     private readonly RequestThreads _threads;
     private readonly Thread _loop;
     private readonly Action<DaemonConnection> _schedule;
@@ -131,10 +131,10 @@ internal sealed class DaemonServer : IDisposable
             _handler = handlerFactory(_budget);
             _epoll = EpollSet.Create(SocketPath);
             cleanup.Add(_epoll);
-            _wake = EventFd.Create(SocketPath);
+            _wake = KickLine.Create(SocketPath);
             cleanup.Add(_wake);
-            Check(_epoll.Add(_listener.Fd, EpollEvent.In, ListenerTag), "epoll_ctl");
-            Check(_epoll.Add(_wake.Fd, EpollEvent.In, WakeTag), "epoll_ctl");
+            Check(_epoll.Watch(_listener.Fd, EpollEvent.In, ListenerTag), "epoll_ctl");
+            Check(_epoll.Watch(_wake.WaitFd, EpollEvent.In, WakeTag), "epoll_ctl");
             _spareFd = OpenSpare();
             DaemonRecord.ForThisProcess().Write(_recordPath);
         }
@@ -177,11 +177,7 @@ internal sealed class DaemonServer : IDisposable
         if (err != 0) throw new NetmapException((Errno)err, $"{SocketPath}: {call}: {SystemError.Name(err)}");
     }
 
-    private static int OpenSpare()
-    {
-        int fd = EventFd.Create("netmapd spare descriptor").Fd;
-        return fd;
-    }
+    private static int OpenSpare() => Interop.DescriptorLimit.OpenSpare();
 
     /// <summary>Creates the socket's directory, or checks an existing one (see the constructor).</summary>
     private static void PrepareDirectory(string dir, uint? gid)
@@ -262,7 +258,7 @@ internal sealed class DaemonServer : IDisposable
         Span<EpollEvent> events = stackalloc EpollEvent[256];
         while (!_stopping)
         {
-            int n = _epoll.Wait(events, -1);
+            int n = _epoll.WaitEvents(events, -1);
             if (n < 0)
             {
                 _log(TraceLevel.Error, $"{SocketPath}: epoll_wait: {SystemError.Name(-n)}");
@@ -379,7 +375,7 @@ internal sealed class DaemonServer : IDisposable
         if (_verbose) _log(TraceLevel.Verbose, $"{c.Peer}: connected");
         // Scheduled until watched: nothing can reach it before the registration exists anyway.
         c.State = DaemonConnection.Scheduled;
-        int e = _epoll.Add(fd, ReadEvents, (ulong)c.Id);
+        int e = _epoll.Watch(fd, ReadEvents, (ulong)c.Id);
         if (e != 0)
         {
             // ENOSPC (fs.epoll.max_user_watches) or ENOMEM: the client sees its connection close.
@@ -435,7 +431,7 @@ internal sealed class DaemonServer : IDisposable
                 // A deferred reply queued while we were busy found the connection Scheduled: take it now.
                 if (!wantOut && c.HasOutgoing && Interlocked.CompareExchange(ref c.State, DaemonConnection.Scheduled, DaemonConnection.Idle) == DaemonConnection.Idle)
                     continue;
-                int err = _epoll.Modify(c.Socket.Fd, wantOut ? WriteEvents : ReadEvents, (ulong)c.Id);
+                int err = _epoll.Rearm(c.Socket.Fd, wantOut ? WriteEvents : ReadEvents, (ulong)c.Id);
                 if (err != 0 && Interlocked.CompareExchange(ref c.State, DaemonConnection.Scheduled, DaemonConnection.Idle) == DaemonConnection.Idle)
                 {
                     closeWhy = $"epoll_ctl: {SystemError.Name(err)}";
@@ -537,8 +533,8 @@ internal sealed class DaemonServer : IDisposable
         if (r.Errno == Errno.None && result is not null)
         {
             outFds[nOut++] = result.Region.Mapping.Fd;
-            outFds[nOut++] = result.Kick.Fd;
-            if (result.PeerKick is { } pk) outFds[nOut++] = pk.Fd;
+            outFds[nOut++] = result.KickWaitFd;
+            if (result.PeerSignalFd >= 0) outFds[nOut++] = result.PeerSignalFd;
             if (result.BackendFds is { } queues)
                 foreach (int q in queues) outFds[nOut++] = q;
         }
@@ -568,7 +564,7 @@ internal sealed class DaemonServer : IDisposable
             // Marked under the lock that guards the table: shutdown never schedules a connection being closed.
             Volatile.Write(ref c.State, DaemonConnection.Closed);
         }
-        _epoll.Remove(c.Socket.Fd);
+        _epoll.Unwatch(c.Socket.Fd);
         try
         {
             _handler.Closed(c);
@@ -606,7 +602,7 @@ internal sealed class DaemonServer : IDisposable
         _wake.Signal();
         if (_loop.ManagedThreadId != Environment.CurrentManagedThreadId && !_loop.Join(5000))
             _log(TraceLevel.Error, $"{SocketPath}: the event loop did not stop");
-        _epoll.Remove(_listener.Fd);
+        _epoll.Unwatch(_listener.Fd);
         _listener.Dispose();
 
         // Every connection goes through its request thread, which sees _stopping and closes it: an idle one is scheduled
