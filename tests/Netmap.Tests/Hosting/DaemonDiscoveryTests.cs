@@ -19,6 +19,7 @@ namespace Netmap.Tests.Hosting;
 /// the autostart; a socket that denies access names the group that would grant it.
 /// </summary>
 [Collection(ScenarioCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DaemonDiscoveryTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);

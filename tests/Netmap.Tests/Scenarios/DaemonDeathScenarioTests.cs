@@ -15,6 +15,7 @@ namespace Netmap.Tests.Scenarios;
 // autostarts a new daemon and DaemonLocator.Notice says the old one (pid, start time) is gone and what was lost;
 // vale-ctl and pkt-gen print that line on stderr.
 [Collection(ScenarioCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DaemonDeathScenarioTests(ITestOutputHelper log) : IDisposable
 {
     private const int SIGKILL = 9;
