@@ -266,7 +266,7 @@ public sealed class NetmapEngine : IDisposable
             // the NIC's context). Only other processes need the workers.
             bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
             if (inCaller && session.Internal && adapter is ValePort own) own.ForwardedByCaller = true;
-            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
+            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
                 inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
             return Errno.None;
         }

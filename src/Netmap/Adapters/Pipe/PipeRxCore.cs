@@ -50,7 +50,7 @@ internal readonly struct PipeRxCore : IRxSyncCore
             s.HwCur = head;
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
-                EventFd.Signal(k.PeerKickFd);
+                KickLine.Signal(k.PeerKickFd);
         }
         SyncFrame.AcceptProducerTail(ref ks, ref s);
         return true;

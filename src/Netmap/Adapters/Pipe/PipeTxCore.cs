@@ -16,7 +16,7 @@ namespace Netmap.Adapters.Pipe;
 /// [R.HwCur, R.HwTail), to the sender otherwise; so one slot is always empty and capacity is num_slots - 1.
 /// Ordering: slots are written before the index that hands them over is published (Volatile.Write = release),
 /// and read after the peer's index is read (Volatile.Read = acquire). Wakeups follow design-notes: publish, full
-/// fence, read the peer's NeedKick, write its eventfd only if set.
+/// fence, read the peer's NeedKick, write its kick line only if set.
 /// Untrusted: the receiver's release is taken only when it moves within what was handed over; slots' buffer
 /// indices and lengths are checked (a bad one goes out with length 0, counted in BadIndices).
 /// </summary>
@@ -77,7 +77,7 @@ internal readonly struct PipeTxCore : ITxSyncCore
                 ks.Bytes += bytes;
                 Interlocked.MemoryBarrier();
                 if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
-                    EventFd.Signal(k.PeerKickFd);
+                    KickLine.Signal(k.PeerKickFd);
             }
         }
         // The peer's hwtail is ours to write: put back a value somebody else wrote (a read of a line the receiver only

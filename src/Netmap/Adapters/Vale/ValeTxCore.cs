@@ -28,7 +28,7 @@ internal readonly struct ValeTxCore : ITxSyncCore
     {
         Interlocked.MemoryBarrier(); // rhead published, then read the worker's flag
         if (Volatile.Read(ref ks.EngineNeedKick) != 0 && Interlocked.Exchange(ref ks.EngineNeedKick, 0) != 0)
-            EventFd.Signal(k.PeerKickFd);
+            KickLine.Signal(k.PeerKickFd);
         SyncFrame.AcceptFreedTail(ref ks, ref s);
         return true;
     }

@@ -22,6 +22,10 @@ internal sealed class EmbeddedChannel : IControlChannel
 
     public string Description => "embedded engine";
 
+    /// <summary>The engine is in this process: it cannot go away under the port.</summary>
+    public int HangupFd => -1;
+    public string? Failure => null;
+
     public Errno Control(Span<byte> message, out ChannelRegistration? registration, out string? detail)
     {
         registration = null;
@@ -40,7 +44,7 @@ internal sealed class EmbeddedChannel : IControlChannel
                 _session.Dispose();
                 return Errno.EMFILE;
             }
-            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token,
+            registration = new ChannelRegistration(result.Region.Mapping, result.KickWaitFd, result.PeerSignalFd, result.Token,
                 queues is null ? null : () => { foreach (int fd in queues) Libc.close(fd); }, result.LocalAdapter, queues);
         }
         return err;
