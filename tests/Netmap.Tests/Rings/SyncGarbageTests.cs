@@ -3,6 +3,7 @@ using Netmap.Abi;
 using Netmap.Adapters;
 using Netmap.Engine;
 using Netmap.Tests.Engine;
+using Netmap.Tests.Infrastructure;
 using Netmap.Api;
 using Netmap.Interop;
 using Netmap.Memory;
@@ -23,47 +24,8 @@ public sealed class SyncGarbageTests
 {
     private const int Rounds = 800;
 
-    /// <summary>A stretch of a mapping whose bytes must not change.</summary>
-    private sealed class Canary(MappedMemory mem, long offset, int length, string name)
-    {
-        private readonly byte[] _before = mem.Span(offset, length).ToArray();
-
-        public void Check() => Assert.True(mem.Span(offset, length).SequenceEqual(_before), $"canary {name} was overwritten");
-    }
-
-    private static IEnumerable<Canary> RegionCanaries(NetmapPort port, string name)
-    {
-        var mem = port.RxKrings.Count > 0 ? port.RxKrings[0].Ring.Memory : port.TxKrings[0].Ring.Memory;
-        var l = port.Layout;
-        // Buffers 0 and 1 are reserved: nothing may ever write them.
-        mem.Span(l.BufPoolOffset, (int)(2 * l.BufObjSize)).Fill(0xc5);
-        yield return new Canary(mem, l.BufPoolOffset, (int)(2 * l.BufObjSize), name + " buffers 0-1");
-        yield return new Canary(mem, l.MemSize, RegionHeader.Size, name + " region header");
-    }
-
-    private static IEnumerable<Canary> RingCanaries(Kring k, string name)
-    {
-        yield return new Canary(k.Ring.Memory, k.Ring.Offset, (int)NetmapRingHeader.ObjectSize(k.NumSlots), name + " ring");
-        yield return new Canary(k.Ring.Memory, k.StateOffset, KringState.Size, name + " kring");
-    }
-
-    /// <summary>Random words in every byte of <paramref name="k"/>'s kring record, ring header and slots. The sync lock
-    /// is left free three rounds in four (a held lock only makes the sync return at once).</summary>
-    private static void Scribble(Kring k, Random rng)
-    {
-        var mem = k.Ring.Memory;
-        uint n = k.NumSlots;
-        var ks = mem.Span<uint>(k.StateOffset, KringState.Size / 4);
-        for (int i = 0; i < ks.Length; i++) ks[i] = Garbage(rng, n);
-        if (rng.Next(4) != 0) k.State.SyncLock = 0;
-        var header = mem.Span<uint>(k.Ring.Offset, NetmapRingHeader.Size / 4);
-        for (int i = 0; i < header.Length; i++) header[i] = Garbage(rng, n);
-        var slots = mem.Span<uint>(k.Ring.Offset + NetmapRingHeader.OffsetOfSlots, (int)n * NetmapSlot.Size / 4);
-        for (int i = 0; i < slots.Length; i++) slots[i] = Garbage(rng, k.Ring.BufferCount);
-    }
-
-    /// <summary>Half the time a value below <paramref name="limit"/> (an index that passes a range check), else anything.</summary>
-    private static uint Garbage(Random rng, uint limit) => rng.Next(2) == 0 ? (uint)rng.NextInt64(limit) : (uint)rng.NextInt64(1L << 32);
+    private static IEnumerable<MemoryCanary> RegionCanaries(NetmapPort port, string name)
+        => MemoryCanary.Region((port.RxKrings.Count > 0 ? port.RxKrings[0] : port.TxKrings[0]).Ring.Memory, port.Layout, name);
 
     private struct Sink : IPacketHandler
     {
@@ -91,23 +53,23 @@ public sealed class SyncGarbageTests
         }
     }
 
-    private static void Run(NetmapPort[] ports, Kring[] attacked, IEnumerable<Canary> canaries, int seed)
+    private static void Run(NetmapPort[] ports, Kring[] attacked, IEnumerable<MemoryCanary> canaries, int seed)
         => Run(ports, ports, attacked, canaries, seed);
 
-    private static void Run(NetmapPort[] senders, NetmapPort[] receivers, Kring[] attacked, IEnumerable<Canary> canaries, int seed)
+    private static void Run(NetmapPort[] senders, NetmapPort[] receivers, Kring[] attacked, IEnumerable<MemoryCanary> canaries, int seed)
     {
         var frame = new byte[new Random(seed).Next(60, 5000)];
         Run(rng => Exercise(senders, receivers, rng, frame), attacked, canaries, seed);
     }
 
-    private static void Run(Action<Random> exercise, Kring[] attacked, IEnumerable<Canary> canaries, int seed)
+    private static void Run(Action<Random> exercise, Kring[] attacked, IEnumerable<MemoryCanary> canaries, int seed)
     {
         var rng = new Random(seed);
         var all = canaries.ToList();
         var slowest = TimeSpan.Zero;
         for (int round = 0; round < Rounds; round++)
         {
-            foreach (var k in attacked) Scribble(k, rng);
+            foreach (var k in attacked) SharedGarbage.Scribble(k, rng);
             var clock = Stopwatch.StartNew();
             exercise(rng);
             if (clock.Elapsed > slowest) slowest = clock.Elapsed;
@@ -115,9 +77,7 @@ public sealed class SyncGarbageTests
         Assert.True(slowest < TimeSpan.FromSeconds(1), $"a round took {slowest}");
         foreach (var c in all) c.Check();
         Assert.Contains(attacked, k => k.State.Reinits > 0 || k.State.BadIndices > 0);
-        // The attack is over: free the lock words it left set, so that closing does not wait for a holder that
-        // never was (the engine waits 2 s for a ring's sync lock before it leaks the ring).
-        foreach (var k in attacked) { k.State.SyncLock = 0; k.State.MonitorLock = 0; }
+        SharedGarbage.ReleaseLocks(attacked); // the engine would wait 2 s for each lock's holder at close
     }
 
     [Fact]
@@ -128,7 +88,7 @@ public sealed class SyncGarbageTests
         Assert.Equal(p.Master.MemId, q.Master.MemId);
         var canaries = RegionCanaries(p.Master, "pipe").ToList();
         foreach (var k in q.Master.TxKrings.Concat(q.Master.RxKrings).Concat(q.Slave.TxKrings).Concat(q.Slave.RxKrings))
-            canaries.AddRange(RingCanaries(k, $"pipe 2 ring {k.Index}"));
+            canaries.AddRange(MemoryCanary.Ring(k, $"pipe 2 ring {k.Index}"));
         var attacked = p.Master.TxKrings.Concat(p.Master.RxKrings).Concat(p.Slave.TxKrings).Concat(p.Slave.RxKrings).ToArray();
         Run([p.Master, p.Slave], attacked, canaries, seed: 1);
     }
@@ -143,7 +103,7 @@ public sealed class SyncGarbageTests
         using var zero = NetmapPort.Open("netmap:gm{1/z", h.Host);
         using var other = NetmapPort.Open("netmap:gm{2", h.Host); // same region, not attacked
         var canaries = RegionCanaries(m, "pipe").ToList();
-        foreach (var k in other.TxKrings.Concat(other.RxKrings)) canaries.AddRange(RingCanaries(k, $"pipe 2 ring {k.Index}"));
+        foreach (var k in other.TxKrings.Concat(other.RxKrings)) canaries.AddRange(MemoryCanary.Ring(k, $"pipe 2 ring {k.Index}"));
         var attacked = m.TxKrings.Concat(s.RxKrings).Concat(copy.RxKrings).Concat(zero.RxKrings).ToArray();
         Run([m, s, copy, zero], attacked, canaries, seed: 2);
     }
@@ -155,8 +115,8 @@ public sealed class SyncGarbageTests
         using var a = NetmapPort.Open("vale5:a", h.Host);
         using var b = NetmapPort.Open("vale5:b", h.Host);
         var canaries = RegionCanaries(a, "a").Concat(RegionCanaries(b, "b")).ToList();
-        foreach (var k in a.RxKrings) canaries.AddRange(RingCanaries(k, "a rx"));
-        foreach (var k in b.TxKrings) canaries.AddRange(RingCanaries(k, "b tx"));
+        foreach (var k in a.RxKrings) canaries.AddRange(MemoryCanary.Ring(k, "a rx"));
+        foreach (var k in b.TxKrings) canaries.AddRange(MemoryCanary.Ring(k, "b tx"));
         // a only sends, b only receives: a's RX rings and b's TX rings are written by nobody.
         Run([a], [b], [.. a.TxKrings, .. b.RxKrings], canaries, seed: 3);
     }
@@ -174,9 +134,9 @@ public sealed class SyncGarbageTests
         var tx = Kring.Open(c.Memory, layout, c.NifpOffset + c.RingOfs(0), "null");
         var rx = Kring.Open(c.Memory, layout, c.NifpOffset + c.RingOfs(2), "null"); // after the host TX ring
         var others = pipe.RingTable();
-        var canaries = new List<Canary> { new(c.Memory, layout.MemSize, RegionHeader.Size, "region header") };
+        var canaries = new List<MemoryCanary> { new MemoryCanary(c.Memory, layout.MemSize, RegionHeader.Size, "region header") };
         foreach (long off in others.Tx.Concat(others.Rx))
-            canaries.AddRange(RingCanaries(Kring.Open(pipe.Memory, layout, pipe.NifpOffset + off, "pipe"), "pipe ring"));
+            canaries.AddRange(MemoryCanary.Ring(Kring.Open(pipe.Memory, layout, pipe.NifpOffset + off, "pipe"), "pipe ring"));
         uint token = c.Registration.Token;
         Run(rng =>
         {
