@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Netmap.Api;
 using Netmap.Engine;
 using Netmap.Hosting;
-using Netmap.Interop;
+using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;
 
