@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Netmap.Api;
 using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;

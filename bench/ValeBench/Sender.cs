@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
 using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Netmap.Api;
-using Netmap.Engine;
-using Netmap.Hosting;
 using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;

@@ -14,6 +14,6 @@ public sealed class NetmapException : Exception
     public Errno Errno { get; }
 
     /// <summary>Builds "object: operation: ERRNO, detail".</summary>
-    public static NetmapException Create(string obj, string operation, Errno errno, string? detail = null)
+    internal static NetmapException Create(string obj, string operation, Errno errno, string? detail = null)
         => new(errno, detail is null ? $"{obj}: {operation}: {errno}" : $"{obj}: {operation}: {errno}, {detail}");
 }

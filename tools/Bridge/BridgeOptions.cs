@@ -1,5 +1,4 @@
 using System.Globalization;
-using Netmap.Api;
 
 namespace Netmap.Tools.Bridge;
 

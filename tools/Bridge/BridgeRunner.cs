@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Netmap.Api;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.Bridge;
 

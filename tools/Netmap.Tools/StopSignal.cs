@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Netmap.Api;
 using Netmap.Tools.Interop;
 
 namespace Netmap.Tools;

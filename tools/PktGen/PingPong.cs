@@ -5,8 +5,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 

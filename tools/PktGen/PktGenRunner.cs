@@ -1,5 +1,3 @@
-using Netmap.Api;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.PktGen;
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.PktGen;
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 

@@ -1,4 +1,3 @@
-using Netmap.Hosting;
 
 namespace Netmap.Tools.ValeCtl;
 

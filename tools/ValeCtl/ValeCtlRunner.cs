@@ -1,7 +1,5 @@
 using System.Net.Sockets;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.ValeCtl;
 

@@ -1,4 +1,5 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>Linux errno values used by netmap's control path (x86_64 numbering).</summary>
 public enum Errno

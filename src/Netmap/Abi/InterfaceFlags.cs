@@ -1,4 +1,5 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>netmap_if.ni_flags.</summary>
 [Flags]

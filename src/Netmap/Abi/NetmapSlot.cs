@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Netmap.Abi;
 
-namespace Netmap.Abi;
+namespace Netmap;
 
 /// <summary>
 /// struct netmap_slot (16 bytes). Owned by the user while the slot is in [head, tail) of its ring, by the

@@ -1,4 +1,5 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>netmap_ring.flags, written by the user.</summary>
 [Flags]

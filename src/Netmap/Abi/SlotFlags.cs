@@ -1,4 +1,5 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>netmap_slot.flags (NS_*). Written by whoever owns the slot at the time (see <see cref="NetmapSlot"/>).</summary>
 [Flags]

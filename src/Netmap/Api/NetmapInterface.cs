@@ -1,8 +1,9 @@
 using System.Text;
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>A view of the port's struct netmap_if. Everything is const except <see cref="BufsHead"/> (user-writable).</summary>
 public sealed class NetmapInterface

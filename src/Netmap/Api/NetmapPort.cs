@@ -5,8 +5,9 @@ using Netmap.Adapters;
 using Netmap.Hosting;
 using Netmap.Interop;
 using Netmap.Rings;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// An open netmap port: libnetmap's nmport_d plus the NIOCTXSYNC / NIOCRXSYNC / poll() of the original.

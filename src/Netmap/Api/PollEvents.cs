@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>poll(2) event bits as netmap reports them for a port.</summary>
 [Flags]

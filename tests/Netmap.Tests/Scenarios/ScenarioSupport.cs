@@ -318,7 +318,7 @@ public static class PortReader
                 any = true;
                 frame.CopyTo(asm.AsSpan(asmLen));
                 asmLen += frame.Length;
-                if ((flags & Netmap.Abi.SlotFlags.MoreFragments) != 0) continue;
+                if ((flags & SlotFlags.MoreFragments) != 0) continue;
                 bool more = onPacket(asm.AsSpan(0, asmLen));
                 asmLen = 0;
                 if (!more) { port.RxSync(); return true; }
@@ -326,8 +326,8 @@ public static class PortReader
             if (any) idle.Restart();
             if (quiet is { } q && idle.Elapsed > q) { port.RxSync(); return true; }
             if (total.Elapsed > timeout) { port.RxSync(); return false; }
-            var ev = port.Poll(Netmap.Api.PollEvents.In, 50);
-            Assert.False((ev & Netmap.Api.PollEvents.Error) != 0, "poll reported POLLERR");
+            var ev = port.Poll(PollEvents.In, 50);
+            Assert.False((ev & PollEvents.Error) != 0, "poll reported POLLERR");
         }
     }
 }

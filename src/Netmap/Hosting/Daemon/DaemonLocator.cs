@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Hosting.Daemon;
 
-namespace Netmap.Hosting.Daemon;
+namespace Netmap;
 
 /// <summary>
 /// Finds netmapd's socket and starts the daemon when none answers: NETMAP_SOCKET overrides the path; otherwise
