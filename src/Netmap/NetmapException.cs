@@ -8,6 +8,7 @@ namespace Netmap;
 /// </summary>
 public sealed class NetmapException : Exception
 {
+    /// <summary>An error with errno <paramref name="errno"/> and a message naming the object and the cause.</summary>
     public NetmapException(Errno errno, string message) : base(message) => Errno = errno;
 
     /// <summary>The errno netmap would have returned.</summary>

@@ -5,6 +5,7 @@ namespace Netmap;
 [Flags]
 public enum InterfaceFlags : uint
 {
+    /// <summary>No flag.</summary>
     None = 0,
     /// <summary>NI_PRIV_MEM: the port lives in a private allocator (mem_id != 1).</summary>
     PrivateMemory = 0x1,

@@ -19,5 +19,6 @@ public struct NetmapSlot
     /// <summary>ptr: user address for NS_INDIRECT, or the per-slot offset bits with OPT_OFFSETS.</summary>
     [FieldOffset(8)] public ulong Ptr;
 
+    /// <summary>sizeof(struct netmap_slot).</summary>
     public const int Size = 16;
 }

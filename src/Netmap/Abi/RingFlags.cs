@@ -5,6 +5,7 @@ namespace Netmap;
 [Flags]
 public enum RingFlags : uint
 {
+    /// <summary>No flag.</summary>
     None = 0,
     /// <summary>NR_TIMESTAMP: stamp ring.ts on every sync.</summary>
     Timestamp = 0x2,

@@ -5,6 +5,7 @@ namespace Netmap;
 [Flags]
 public enum SlotFlags : ushort
 {
+    /// <summary>No flag.</summary>
     None = 0,
     /// <summary>NS_BUF_CHANGED: the slot's buffer index was replaced; set by the writer, cleared by the consumer.</summary>
     BufferChanged = 0x0001,

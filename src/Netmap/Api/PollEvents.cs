@@ -5,6 +5,7 @@ namespace Netmap;
 [Flags]
 public enum PollEvents : short
 {
+    /// <summary>Nothing (a timeout).</summary>
     None = 0,
     /// <summary>POLLIN: an RX ring has cur != tail after rxsync.</summary>
     In = 0x1,

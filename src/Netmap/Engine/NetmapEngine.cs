@@ -38,6 +38,7 @@ public sealed class NetmapEngine : IDisposable
     private uint _nextToken = 1;
     private bool _disposed;
 
+    /// <summary>A new engine with the default global allocator (netmap's sizes; created on first use).</summary>
     public NetmapEngine() : this(null) { }
 
     internal NetmapEngine(AllocatorParameters? globalParameters)
@@ -792,6 +793,7 @@ public sealed class NetmapEngine : IDisposable
         }
     }
 
+    /// <summary>Closes every registration and frees every region, adapter and kernel object the engine holds.</summary>
     public void Dispose()
     {
         lock (_lock)

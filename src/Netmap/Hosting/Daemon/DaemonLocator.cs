@@ -13,9 +13,13 @@ namespace Netmap;
 /// </summary>
 public static class DaemonLocator
 {
+    /// <summary>NETMAP_SOCKET: the socket path clients and netmapd use instead of the default.</summary>
     public const string SocketVariable = "NETMAP_SOCKET";
+    /// <summary>NETMAP_NO_AUTOSTART: "1" forbids starting netmapd when none answers.</summary>
     public const string NoAutostartVariable = "NETMAP_NO_AUTOSTART";
+    /// <summary>NETMAPD_PATH: the netmapd executable to start, instead of searching for it.</summary>
     public const string DaemonPathVariable = "NETMAPD_PATH";
+    /// <summary>The socket's file name in the default directories.</summary>
     public const string SocketFileName = "netmapd.sock";
 
     /// <summary>The socket path clients use.</summary>
