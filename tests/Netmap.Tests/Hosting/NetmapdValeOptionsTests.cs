@@ -136,7 +136,7 @@ public sealed class NetmapdValeOptionsTests(ITestOutputHelper output) : IDisposa
         Assert.Equal((1, 1, 1), (c1, c2, c3));
         Assert.Contains($"--vale-lookup vale6: {notDotNet}: cannot load the assembly", e1);
         Assert.Contains($"--vale-lookup vale7: {PluginPath}: no type Netmap.Samples.NoSuchType", e2);
-        Assert.Contains($"--vale-lookup vale8: {PluginPath}: Netmap.Samples.MacTable does not implement IValeLookup", e3);
+        Assert.Contains($"--vale-lookup vale8: {PluginPath}: Netmap.Samples.MacTable does not implement Netmap.IValeLookup", e3);
     }
 
     [Theory]
