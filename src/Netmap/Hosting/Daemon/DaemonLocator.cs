@@ -9,7 +9,7 @@ namespace Netmap;
 /// Finds netmapd's socket and starts the daemon when none answers: NETMAP_SOCKET overrides the path; otherwise
 /// /run/netmap/netmapd.sock for root, $XDG_RUNTIME_DIR/netmap/netmapd.sock for others (falling back to
 /// /tmp/netmap-UID/). NETMAP_NO_AUTOSTART=1 disables the autostart. NETMAPD_PATH names the executable;
-/// by default the netmapd next to the running program, then netmapd on PATH.
+/// otherwise <see cref="DaemonSearchOrder"/> says where netmapd is looked for.
 /// </summary>
 public static class DaemonLocator
 {
@@ -63,8 +63,10 @@ public static class DaemonLocator
     {
         lock (StartLock)
         {
-            string exe = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable})");
+            var daemon = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable}; looked at: {DaemonSearchOrder})");
+            string exe = daemon.FileName;
             var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            if (daemon.Assembly is not null) psi.ArgumentList.Add(daemon.Assembly);
             psi.ArgumentList.Add("--socket");
             psi.ArgumentList.Add(path);
             psi.ArgumentList.Add("--detach");
@@ -82,21 +84,61 @@ public static class DaemonLocator
         }
     }
 
-    private static string? FindDaemon()
+    /// <summary>Where netmapd is looked for when none answers, in this order (for messages and docs).</summary>
+    internal const string DaemonSearchOrder =
+        "$NETMAPD_PATH; netmapd next to the program; netmapd/netmapd.dll next to the program (the Netmap package puts it " +
+        "there; run with the program's dotnet); netmapd on $PATH; ~/.dotnet/tools/netmapd (dotnet tool install -g Netmap.Daemon)";
+
+    /// <summary>The netmapd to start: an executable, or an assembly (<see cref="DaemonCommand.Assembly"/>) for the
+    /// dotnet host; null when there is none (see <see cref="DaemonSearchOrder"/>).</summary>
+    internal static DaemonCommand? FindDaemon()
+        => FindDaemon(Environment.GetEnvironmentVariable(DaemonPathVariable),
+            [AppContext.BaseDirectory, Path.GetDirectoryName(Environment.ProcessPath) ?? ""],
+            Environment.GetEnvironmentVariable("PATH") ?? "",
+            Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") is { Length: > 0 } cliHome ? cliHome : Environment.GetEnvironmentVariable("HOME"),
+            DotnetHost);
+
+    /// <summary><see cref="FindDaemon()"/> over explicit inputs (tests).</summary>
+    internal static DaemonCommand? FindDaemon(string? daemonPath, IReadOnlyList<string> programDirectories, string pathVariable,
+        string? home, Func<string?> dotnetHost)
     {
-        var env = Environment.GetEnvironmentVariable(DaemonPathVariable);
-        if (!string.IsNullOrEmpty(env)) return env;
-        foreach (var dir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(Environment.ProcessPath) ?? "" })
-        {
-            var c = Path.Combine(dir, "netmapd");
-            if (File.Exists(c)) return c;
-        }
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+        if (!string.IsNullOrEmpty(daemonPath)) return new DaemonCommand(daemonPath, null);
+        foreach (var dir in programDirectories)
         {
             if (dir.Length == 0) continue;
             var c = Path.Combine(dir, "netmapd");
-            if (File.Exists(c)) return c;
+            if (File.Exists(c)) return new DaemonCommand(c, null);
         }
+        foreach (var dir in programDirectories)
+        {
+            if (dir.Length == 0) continue;
+            var dll = Path.Combine(dir, "netmapd", "netmapd.dll");
+            if (File.Exists(dll) && dotnetHost() is { } host) return new DaemonCommand(host, dll);
+        }
+        foreach (var dir in pathVariable.Split(':'))
+        {
+            if (dir.Length == 0) continue;
+            var c = Path.Combine(dir, "netmapd");
+            if (File.Exists(c)) return new DaemonCommand(c, null);
+        }
+        if (!string.IsNullOrEmpty(home))
+        {
+            var tool = Path.Combine(home, ".dotnet", "tools", "netmapd");
+            if (File.Exists(tool)) return new DaemonCommand(tool, null);
+        }
+        return null;
+    }
+
+    /// <summary>The dotnet host (muxer) of the runtime running this process: the process itself when it is dotnet,
+    /// else the dotnet three levels above the runtime directory (DOTNET_ROOT/shared/Microsoft.NETCore.App/VERSION),
+    /// else $DOTNET_ROOT/dotnet, else null (a self-contained program has none).</summary>
+    private static string? DotnetHost()
+    {
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet") return self;
+        var fromRuntime = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+        if (File.Exists(fromRuntime)) return fromRuntime;
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
         return null;
     }
 }
