@@ -17,6 +17,7 @@ public static class Program
         });
         log = new DebugLog(Console.Error);
 
+        DaemonLocator.Notice += line => Console.Error.WriteLine($"bridge: {line}");
         if (!BridgeOptions.TryParse(args, out var options, out string? error))
         {
             Console.Error.WriteLine($"bridge: {error}");

@@ -18,6 +18,7 @@ public static class Program
         });
         log = new DebugLog(Console.Error);
 
+        DaemonLocator.Notice += line => Console.Error.WriteLine($"pkt-gen: {line}");
         if (!PktGenOptions.TryParse(args, out var options, out string? error))
         {
             Console.Error.WriteLine($"pkt-gen: {error}");

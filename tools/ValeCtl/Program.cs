@@ -5,5 +5,9 @@ namespace Netmap.Tools.ValeCtl;
 public static class Program
 {
     /// <summary>Runs one vale-ctl command; exit status 0, 1 (refused) or 255 (bad command line).</summary>
-    public static int Main(string[] args) => ValeCtlRunner.Run(args, NetmapHost.Default, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        DaemonLocator.Notice += line => Console.Error.WriteLine($"vale-ctl: {line}");
+        return ValeCtlRunner.Run(args, NetmapHost.Default, Console.Out, Console.Error);
+    }
 }

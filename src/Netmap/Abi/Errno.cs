@@ -36,6 +36,8 @@ public enum Errno
     ENODEV = 19,
     /// <summary>EINVAL (22): Invalid argument.</summary>
     EINVAL = 22,
+    /// <summary>ENFILE (23): Too many open files in system.</summary>
+    ENFILE = 23,
     /// <summary>EMFILE (24): Too many open files.</summary>
     EMFILE = 24,
     /// <summary>ENOSPC (28): No space left on device.</summary>
@@ -56,8 +58,12 @@ public enum Errno
     EOPNOTSUPP = 95,
     /// <summary>ENETDOWN (100): Network is down.</summary>
     ENETDOWN = 100,
+    /// <summary>ECONNRESET (104): Connection reset by peer.</summary>
+    ECONNRESET = 104,
     /// <summary>ECONNREFUSED (111): Connection refused.</summary>
     ECONNREFUSED = 111,
     /// <summary>ETIMEDOUT (110): Connection timed out.</summary>
     ETIMEDOUT = 110,
+    /// <summary>EDQUOT (122): Disk quota exceeded.</summary>
+    EDQUOT = 122,
 }
