@@ -123,8 +123,11 @@ public sealed partial class PackageTests(PackageFeed feed, ITestOutputHelper log
         };
         try
         {
+            // The receiver first, and the sender once it is ready: one autostart (two processes autostarting at the
+            // same moment race for the socket, and the loser fails).
             using var run = BashScript.Run("""
                 "$PKTGEN" -i netmap:tool}1 -f rx -w 0 -n 1000 >rx.out 2>rx.err & rx=$!
+                for _ in $(seq 300); do grep -q Ready rx.err 2>/dev/null && break; sleep 0.05; done
                 "$PKTGEN" -i netmap:tool{1 -f tx -w 0 -n 1000 >tx.out 2>tx.err; echo "tx_rc=$?"
                 wait $rx; echo "rx_rc=$?"
                 """, env, TimeSpan.FromSeconds(90));
