@@ -160,7 +160,15 @@ public static class DaemonLocator
             throw new NetmapException(miss, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one{also}");
         // Read before the new daemon overwrites it: a record whose process is gone is a daemon that died.
         var dead = DaemonRecord.Read(DaemonRecord.PathFor(path)) is { IsAlive: false } r ? r : null;
-        Start(path);
+        try
+        {
+            Start(path);
+        }
+        catch (NetmapException) when (TryConnect(path, uid, checkFiles, out _, out _) is { } winner)
+        {
+            // Another process autostarted a daemon on this socket at the same moment and won the bind: use it.
+            return winner;
+        }
         var deadline = Stopwatch.StartNew();
         while (true)
         {
