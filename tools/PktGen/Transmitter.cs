@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 
@@ -40,12 +38,12 @@ public sealed class Transmitter
     public bool Run()
     {
         var rings = _port.TxRings.ToArray(); // once, before the loop: array indexing in the hot path
-        if (rings.Length == 0) { _log.D("sender_body", DebugLog.SenderPollLine, $"{_options.Interface} has no TX rings"); return false; }
+        if (rings.Length == 0) { _log.D("sender_body", PktGenLines.SenderPoll, $"{_options.Interface} has no TX rings"); return false; }
 
         int size = _frame.Length;
         ComputeFragments(size, rings[0].BufferSize, out int frags, out int fragSize);
         if (frags > 1)
-            _log.D("sender_body", DebugLog.SenderPollLine, $"frags {frags} frag_size {fragSize}");
+            _log.D("sender_body", PktGenLines.SenderPoll, $"frags {frags} frag_size {fragSize}");
         else
             foreach (var r in rings) Prefill(r, _frame);
 
@@ -89,15 +87,15 @@ public sealed class Transmitter
             }
             else
             {
-                var ev = port.Poll(PollEvents.Out, 2000);
+                var ev = stop.Poll(port, PollEvents.Out, 2000);
                 if (ev == PollEvents.None)
                 {
                     if (stop.IsSet) break;
-                    _log.D("sender_body", DebugLog.SenderPollLine, "poll error on queue 0: timeout");
+                    _log.D("sender_body", PktGenLines.SenderPoll, "poll error on queue 0: timeout");
                 }
                 if ((ev & PollEvents.Error) != 0)
                 {
-                    _log.D("sender_body", DebugLog.SenderPollLine, $"poll error on {_options.Interface} ring 0-{rings.Length - 1}");
+                    _log.D("sender_body", PktGenLines.SenderPoll, $"poll error on {_options.Interface} ring 0-{rings.Length - 1}");
                     ok = false;
                     break;
                 }
@@ -149,7 +147,7 @@ public sealed class Transmitter
     public static void Prefill(NetmapRing ring, ReadOnlySpan<byte> frame)
     {
         uint space = ring.GetSpace(out uint head), n = ring.NumSlots;
-        uint tail = RingMath.Add(head, space, n);
+        uint tail = TailOf(head, space, n);
         for (uint j = 0; j < n; j++)
         {
             ref var slot = ref ring.Slot(j);
@@ -174,7 +172,7 @@ public sealed class Transmitter
     public static uint SendPackets(NetmapRing ring, byte[] frame, uint count, ref long bad)
     {
         uint space = ring.GetSpace(out uint head);
-        uint tail = RingMath.Add(head, space, ring.NumSlots);
+        uint tail = TailOf(head, space, ring.NumSlots);
         ushort len = (ushort)frame.Length;
         uint last = head;
         uint sent = 0, used = 0;
@@ -212,7 +210,7 @@ public sealed class Transmitter
     public static uint SendFragmented(NetmapRing ring, byte[] frame, uint count, int frags, int fragSize, ref long bad)
     {
         uint space = ring.GetSpace(out uint head);
-        uint tail = RingMath.Add(head, space, ring.NumSlots);
+        uint tail = TailOf(head, space, ring.NumSlots);
         uint last = head;
         uint sent = 0, used = 0;
         var src = frame.AsSpan();
@@ -236,6 +234,9 @@ public sealed class Transmitter
         Publish(ring, head, tail, last, used, sent < count);
         return sent;
     }
+
+    /// <summary>The tail that <see cref="NetmapRing.GetSpace"/> counted to: head + space, modulo the ring.</summary>
+    private static uint TailOf(uint head, uint space, uint n) => head + space >= n ? head + space - n : head + space;
 
     /// <summary>End of a batch: NS_REPORT on its last slot, head = cur past it; cur = tail (as read for this batch)
     /// when the batch came up short, to tell netmap that we need more slots (Poll then waits for them).</summary>
@@ -274,7 +275,7 @@ public sealed class Transmitter
                 if (!ring.HasPendingTx) break;
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    _log.D("sender_body", DebugLog.SenderPendingLine,
+                    _log.D("sender_body", PktGenLines.SenderPending,
                         $"pending tx tail {ring.Tail} head {ring.Head} on ring {ring.RingId}: giving up after {DrainTimeout.TotalSeconds:F0} s");
                     return;
                 }

@@ -20,7 +20,7 @@ namespace Netmap.Rings;
 /// opened, and use only the copy (see <see cref="SyncFrame"/>).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
-public struct KringState
+internal struct KringState
 {
     [FieldOffset(0)] public uint HwCur;
     [FieldOffset(4)] public uint RHead;

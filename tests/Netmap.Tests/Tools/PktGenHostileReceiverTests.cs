@@ -1,4 +1,4 @@
-using Netmap.Api;
+using Netmap.Tools;
 using Netmap.Engine;
 using Netmap.Hosting;
 using Netmap.Tests.Infrastructure;
@@ -18,7 +18,7 @@ public class PktGenHostileReceiverTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         // The receiving end first, so pkt-gen opens the other end of an existing pipe.
         using var rx = NetmapPort.Open("netmap:phr}1", host);
         using var hostile = new HostileReceiver(rx, poison: 5000, every: 4);
