@@ -23,7 +23,7 @@ internal sealed class Kring
         // The shadow starts from the shared state as found (in range, else netmap's initial values).
         uint n = NumSlots, hwcur = Valid(ks.HwCur, n, 0);
         uint hwtail = Valid(ks.HwTail, n, ring.IsTx ? RingMath.Prev(hwcur, n) : hwcur);
-        Shadow = new SyncSnapshot
+        _shadow.Value = new SyncSnapshot
         {
             NumSlots = n, Seq = ks.SyncSeq, HwCur = hwcur, HwTail = hwtail,
             RHead = Valid(ks.RHead, n, hwcur), RCur = Valid(ks.RCur, n, hwcur), RTail = Valid(ks.RTail, n, hwtail),
@@ -37,9 +37,15 @@ internal sealed class Kring
     /// Process-local copy of what this handle's last sync left in the kring (written by <see cref="SyncPrologue.Commit"/>,
     /// under the ring's lock). Authoritative for the fields this ring's sync writes while the shared
     /// <see cref="KringState.SyncSeq"/> still holds the value it left (nobody else synced since); the fallback for
-    /// any field found out of range. A field, not a property: syncs update it in place.
+    /// any field found out of range. Syncs update it in place.
     /// </summary>
-    public SyncSnapshot Shadow;
+    public ref SyncSnapshot Shadow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _shadow.Value;
+    }
+
+    private SyncShadow _shadow;
     public long StateOffset { get; }
     /// <summary>Object index of the ring in the ring pool (= index in the kring table).</summary>
     public uint Index { get; }
