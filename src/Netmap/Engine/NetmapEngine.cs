@@ -490,18 +490,26 @@ public sealed class NetmapEngine : IDisposable
         for (int i = tx0; i < tx1; i++) ofs[i] = a.TxRingAt(i).Offset - nifp;
         for (int i = rx0; i < rx1; i++) ofs[ntx + (int)ni.HostTxRings + i] = a.RxRingAt(i).Offset - nifp; // host RX rings follow the hardware ones
 
-        // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head.
-        uint want = req.ExtraBufs, got = 0, head = 0;
-        for (; got < want; got++)
-        {
-            if (!region.Buffers.TryAllocate(out uint b)) break;
-            mem.Ref<uint>(region.BufferOffset(b)) = head;
-            head = b;
-        }
-        ni.BufsHead = head;
-
         uint token = _nextToken++;
         if (_nextToken == 0) _nextToken = 1;
+
+        // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head. The ledger records
+        // them as this registration's; the list is only where the user keeps them (and may trade them with slots).
+        uint want = req.ExtraBufs, got = 0, head = 0;
+        BufferOwner? extra = null;
+        if (want > 0)
+        {
+            extra = region.Ledger.CreateOwner($"{a.Name} registration {token} extra buffers");
+            var bufs = new uint[Math.Min(want, (uint)Math.Min(region.Ledger.Free, int.MaxValue))];
+            got = (uint)region.Ledger.AllocateUpTo(extra, bufs);
+            for (int i = 0; i < got; i++)
+            {
+                mem.Ref<uint>(region.BufferOffset(bufs[i])) = head;
+                head = bufs[i];
+            }
+            extra.SetList(nifp, got);
+        }
+        ni.BufsHead = head;
         for (int i = tx0; i < tx1; i++) { a.TxUsers[i]++; if (exclusive) a.TxExclusive[i] = token; }
         for (int i = rx0; i < rx1; i++) { a.RxUsers[i]++; if (exclusive) a.RxExclusive[i] = token; }
         a.Registrations++;
@@ -516,7 +524,7 @@ public sealed class NetmapEngine : IDisposable
         return new Registration
         {
             Adapter = a, Token = token, IfIndex = ifIndex, NifpOffset = nifp,
-            TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags,
+            TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags, ExtraBuffers = extra,
         };
     }
 
@@ -538,18 +546,12 @@ public sealed class NetmapEngine : IDisposable
         var region = a.Region;
         var mem = region.Mapping;
 
-        // Extra buffers: free the list now reachable from ni_bufs_head (untrusted: bounded walk, stop on a bad index).
-        uint idx = mem.Ref<NetmapIfHeader>(reg.NifpOffset).BufsHead;
-        uint total = region.Buffers.Geometry.ObjTotal;
-        for (uint steps = 0; idx >= NetmapConstants.ReservedBuffers && idx < total && steps < total; steps++)
+        // Extra buffers: the ledger knows which are this registration's; the list in ni_bufs_head is only a hint of
+        // where the user keeps them (those now in a live ring or list move to its owner, the rest are freed).
+        if (reg.ExtraBuffers is { } extra)
         {
-            uint next = mem.Ref<uint>(region.BufferOffset(idx));
-            if (!region.ReleaseBuffer(idx))
-            {
-                Log?.Invoke($"{a.Name}: extra buffer {idx} freed twice; list walk stopped");
-                break;
-            }
-            idx = next;
+            var (moved, freed) = region.Ledger.Retire(extra);
+            if (moved > 0) Log?.Invoke($"{a.Name}: {moved} extra buffer(s) stay with the rings that hold them, {freed} freed");
         }
         region.Interfaces.Release(reg.IfIndex);
 

@@ -1,5 +1,6 @@
 using Netmap.Abi;
 using Netmap.Adapters;
+using Netmap.Memory;
 
 namespace Netmap.Engine;
 
@@ -16,4 +17,6 @@ internal sealed class Registration
     public required int RxLast { get; init; }
     public required bool Exclusive { get; init; }
     public required RegisterFlags Flags { get; init; }
+    /// <summary>The extra buffers granted (nr_extra_bufs), null when none were asked for.</summary>
+    public required BufferOwner? ExtraBuffers { get; init; }
 }

@@ -14,6 +14,7 @@ internal sealed class MemoryRegion : IDisposable
     {
         MemId = memId; IsGlobal = isGlobal; Parameters = parameters;
         Interfaces = ifs; Rings = rings; Buffers = bufs; MemSize = memSize; Mapping = mapping;
+        Ledger = new BufferLedger(bufs, mapping);
     }
 
     public ushort MemId { get; }
@@ -21,7 +22,10 @@ internal sealed class MemoryRegion : IDisposable
     public AllocatorParameters Parameters { get; }
     public ObjectPool Interfaces { get; }
     public ObjectPool Rings { get; }
+    /// <summary>The buffer pool's geometry and allocation bitmap; allocate and free only through <see cref="Ledger"/>.</summary>
     public ObjectPool Buffers { get; }
+    /// <summary>Who owns each buffer (the engine's record of what it handed to whom).</summary>
+    public BufferLedger Ledger { get; }
     /// <summary>nr_memsize: the bytes a netmap program maps (the three pools, page-rounded).</summary>
     public long MemSize { get; }
     public MappedMemory Mapping { get; }
@@ -69,24 +73,6 @@ internal sealed class MemoryRegion : IDisposable
         RingPoolOffset = (ulong)Rings.Offset, RingPoolObjTotal = Rings.Geometry.ObjTotal, RingPoolObjSize = Rings.Geometry.ObjSize,
         BufPoolOffset = (ulong)Buffers.Offset, BufPoolObjTotal = Buffers.Geometry.ObjTotal, BufPoolObjSize = Buffers.Geometry.ObjSize,
     };
-
-    /// <summary>Allocates <paramref name="count"/> buffers or none (ENOMEM, nothing changed).</summary>
-    public bool TryAllocateBuffers(Span<uint> into)
-    {
-        if (Buffers.Free < into.Length) return false;
-        for (int i = 0; i < into.Length; i++)
-        {
-            if (!Buffers.TryAllocate(out into[i]))
-            {
-                for (int j = 0; j < i; j++) Buffers.Release(into[j]);
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>Frees a buffer index found in a slot or a list; indices &lt; 2, out of range or already free are refused and counted.</summary>
-    public bool ReleaseBuffer(uint index) => Buffers.Release(index);
 
     public void Dispose() => Mapping.Dispose();
 }
