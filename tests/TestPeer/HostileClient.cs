@@ -20,6 +20,9 @@ internal static class HostileClient
                                                 the pool), print FORGED, exit (the close is the attack)
           garbage-slots PORT MODE              open PORT and write MODE (steal: every index of the region in turn; range: past
                                                 the pool; zero: 0) into every slot of every ring, print GARBAGE, exit
+          exhaust PATTERN COUNT [EXTRA]        open PATTERN with '#' replaced by 0, 1, ... (EXTRA extra buffers each) until
+                                                COUNT are open or one is refused; print OPENED n extra e, ERROR errno message
+                                                if refused, READY, then sleep holding them all
         """;
 
     /// <summary>Tries to resize the region memfd this process received: the engine seals it, so both must fail.</summary>
@@ -101,6 +104,35 @@ internal static class HostileClient
                 throw new PeerFailure($"unknown forge mode {mode}");
         }
         Console.WriteLine($"FORGED {mode} extra {port.ExtraBuffers} total {total}");
+        return 0;
+    }
+
+    /// <summary>Opens numbered ports until one is refused, and holds them.</summary>
+    public static int Exhaust(NetmapHost host, string pattern, int count, uint extra)
+    {
+        var held = new List<NetmapPort>();
+        long extras = 0;
+        string? error = null;
+        for (int i = 0; i < count; i++)
+        {
+            try
+            {
+                var p = NetmapPort.Open(pattern.Replace("#", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), host,
+                    new NetmapPortOptions { ExtraBuffers = extra });
+                held.Add(p);
+                extras += p.ExtraBuffers;
+            }
+            catch (NetmapException e)
+            {
+                error = $"{PeerProtocol.Error} {e.Errno} {e.Message}";
+                break;
+            }
+        }
+        Console.WriteLine($"OPENED {held.Count} extra {extras}");
+        if (error is not null) Console.WriteLine(error);
+        Console.WriteLine(PeerProtocol.Ready);
+        Thread.Sleep(Timeout.Infinite);
+        GC.KeepAlive(held);
         return 0;
     }
 

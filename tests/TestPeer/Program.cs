@@ -65,6 +65,7 @@ internal static class Program
                 ("truncate-region", 1) => HostileClient.TruncateRegion(host, a[0]),
                 ("forge-extra", 3) => HostileClient.ForgeExtra(host, a[0], a[1], uint.Parse(a[2], CultureInfo.InvariantCulture)),
                 ("garbage-slots", 2) => HostileClient.GarbageSlots(host, a[0], a[1]),
+                ("exhaust", 2 or 3) => HostileClient.Exhaust(host, a[0], Int(a[1]), a.Length == 3 ? uint.Parse(a[2], CultureInfo.InvariantCulture) : 0),
                 _ => Usage($"unknown command or wrong argument count: {cmd} ({a.Length} arguments)"),
             };
         }

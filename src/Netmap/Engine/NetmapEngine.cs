@@ -36,6 +36,9 @@ public sealed class NetmapEngine : IDisposable
     private uint _callerUid;
     private uint _nextToken = 1;
     private bool _disposed;
+    /// <summary>Requests building outside the lock (extra-buffer lists); Dispose and closes wait for them.</summary>
+    private int _building;
+    private EngineLimits _limits = EngineLimits.Unlimited;
 
     public NetmapEngine() : this(null) { }
 
@@ -53,6 +56,34 @@ public sealed class NetmapEngine : IDisposable
     /// there the process's own capabilities decide.
     /// </summary>
     public Func<uint, bool>? InterfacePolicy { get; set; }
+
+    /// <summary>What the engine may spend per user and in all (netmapd sets <see cref="EngineLimits.ForDaemon"/> or its
+    /// --max-* flags); applies to what is created from now on.</summary>
+    public EngineLimits Limits
+    {
+        get { lock (_lock) return _limits; }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_lock) { _limits = value; value.ApplyTo(_allocators.Quota); }
+        }
+    }
+
+    /// <summary>What <paramref name="uid"/> holds now: bytes of shared memory, regions, ports, pipes, extra buffers,
+    /// descriptors (for diagnostics and tests).</summary>
+    public (long Memory, long Regions, long Ports, long Pipes, long ExtraBuffers, long Descriptors) Usage(uint uid)
+    {
+        lock (_lock)
+        {
+            var q = _allocators.Quota;
+            return (q.Used(uid, ResourceKind.Memory), q.Used(uid, ResourceKind.Regions), q.Used(uid, ResourceKind.Ports),
+                q.Used(uid, ResourceKind.Pipes), q.Used(uid, ResourceKind.ExtraBuffers), q.Used(uid, ResourceKind.Descriptors));
+        }
+    }
+
+    /// <summary>Called (for tests) when a request leaves the engine lock to build something large outside it, with the
+    /// name of the port.</summary>
+    internal Action<string>? OnBuildingOutsideLock { get; set; }
 
     /// <summary>Linux interfaces in netmap mode now.</summary>
     public int InterfaceCount { get { lock (_lock) return _nics.Count; } }
@@ -115,89 +146,133 @@ public sealed class NetmapEngine : IDisposable
     /// </summary>
     internal Errno Control(EngineSession session, Span<byte> msg, out RegisterResult? result)
     {
+        Errno err;
+        lock (_lock) err = ControlLocked(session, msg, out result);
+        if (err == Errno.None && result is not null && session.Registration is { PendingExtra: not null } reg) BuildOutsideLock(reg);
+        return err;
+    }
+
+    /// <summary>
+    /// The part of a REGISTER that may be large and touches only what the registration was just given: threading up to
+    /// 128 * 4096 extra buffers into a list writes into every one of them (a GiB of fresh memfd pages). It runs without
+    /// the engine lock, so other clients' requests go on meanwhile; the list is published (ni_bufs_head, and the place
+    /// the ledger searches) under the lock afterwards. A close of this session and Dispose wait for it.
+    /// </summary>
+    private void BuildOutsideLock(Registration reg)
+    {
+        var extra = reg.PendingExtra!;
+        var region = reg.Adapter.Region;
+        uint head = 0;
+        try
+        {
+            OnBuildingOutsideLock?.Invoke(reg.Adapter.Name);
+            var mem = region.Mapping;
+            foreach (uint b in extra)
+            {
+                mem.Ref<uint>(region.BufferOffset(b)) = head;
+                head = b;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    region.Mapping.Ref<NetmapIfHeader>(reg.NifpOffset).BufsHead = head;
+                    reg.ExtraBuffers!.SetList(reg.NifpOffset, (uint)extra.Length);
+                }
+                reg.PendingExtra = null;
+                _building--;
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+
+    private Errno ControlLocked(EngineSession session, Span<byte> msg, out RegisterResult? result)
+    {
         result = null;
         if (msg.Length < NmReqHeader.Size) return Errno.EINVAL;
-        lock (_lock)
+        if (_disposed) return Errno.ENXIO;
+        ref var h = ref RequestMessage.Header(msg);
+        h.Name[NetmapConstants.RequestIfNameSize - 1] = 0;
+        if (h.Version < NetmapConstants.MinApi || h.Version > NetmapConstants.MaxApi) return Errno.EINVAL;
+        if (h.Reserved != 0) return Errno.EINVAL;
+        int? bodySize = RequestMessage.BodySize(h.RequestType);
+        if (bodySize is null) return Errno.EINVAL;
+        if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
+        if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
+        // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
+        var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
+        if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
+        try
         {
-            if (_disposed) return Errno.ENXIO;
-            ref var h = ref RequestMessage.Header(msg);
-            h.Name[NetmapConstants.RequestIfNameSize - 1] = 0;
-            if (h.Version < NetmapConstants.MinApi || h.Version > NetmapConstants.MaxApi) return Errno.EINVAL;
-            if (h.Reserved != 0) return Errno.EINVAL;
-            int? bodySize = RequestMessage.BodySize(h.RequestType);
-            if (bodySize is null) return Errno.EINVAL;
-            if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
-            if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
-            // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
-            var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
-            if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
+            var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
+            if (optErr != Errno.None) return optErr;
+
+            // Work on a copy of the body: it is written back only on success.
+            Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
+            if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
+            string name = h.GetName();
+            _callerPid = session.PeerPid;
+            _callerUid = session.PeerUid;
+            Errno err;
             try
             {
-                var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
-                if (optErr != Errno.None) return optErr;
-
-                // Work on a copy of the body: it is written back only on success.
-                Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
-                if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
-                string name = h.GetName();
-                _callerPid = session.PeerPid;
-                _callerUid = session.PeerUid;
-                Errno err;
-                try
+                err = h.RequestType switch
                 {
-                    err = h.RequestType switch
-                    {
-                        RequestType.Register => Register(session, msg, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
-                        RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
-                        RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
-                        RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                        RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                        RequestType.ValeAttach => ValeAttach(msg, name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
-                        RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
-                        RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
-                        RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
-                        RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
-                        RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
-                        RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
-                        // Kloop and CSB need a CSB registered first, which this engine does not offer.
-                        RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
-                        _ => Errno.EINVAL,
-                    };
-                }
-                catch (NetmapException e)
-                {
-                    Log?.Invoke(e.Message);
-                    session.LastError = e.Message;
-                    err = e.Errno;
-                    result = null;
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
-                {
-                    // A request that reached a bug must not take the engine down: report and refuse it.
-                    Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
-                    err = Errno.EINVAL;
-                    result = null;
-                }
-                if (err == Errno.None)
-                {
-                    // An option nobody consumed fails the request (and undoes a registration).
-                    foreach (var off in _optionScratch)
-                    {
-                        if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
-                        {
-                            if (result is not null) { Unregister(session); result = null; }
-                            return Errno.EOPNOTSUPP;
-                        }
-                    }
-                    if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
-                }
-                return err;
+                    RequestType.Register => Register(session, msg, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                    RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
+                    RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
+                    RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.ValeAttach => ValeAttach(msg, name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
+                    RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
+                    RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
+                    RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
+                    RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
+                    RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
+                    RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
+                    // Kloop and CSB need a CSB registered first, which this engine does not offer.
+                    RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
+                    _ => Errno.EINVAL,
+                };
             }
-            finally
+            catch (NetmapException e)
             {
-                (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
-                _nesting--;
+                Log?.Invoke(e.Message);
+                session.LastError = e.Message;
+                err = e.Errno;
+                result = null;
             }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+            {
+                // A request that reached a bug must not take the engine down: report and refuse it.
+                Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
+                err = Errno.EINVAL;
+                result = null;
+            }
+            if (err == Errno.None)
+            {
+                // An option nobody consumed fails the request (and undoes a registration).
+                foreach (var off in _optionScratch)
+                {
+                    if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
+                    {
+                        if (result is not null) { Unregister(session); result = null; }
+                        return Errno.EOPNOTSUPP;
+                    }
+                }
+                if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
+                // Counted under the lock, so that Dispose and a close of this session know to wait for the build.
+                if (result is not null && session.Registration is { PendingExtra: not null }) _building++;
+            }
+            return err;
+        }
+        finally
+        {
+            (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
+            _nesting--;
         }
     }
 
@@ -205,6 +280,9 @@ public sealed class NetmapEngine : IDisposable
     {
         lock (_lock)
         {
+            // A registration still building its extra-buffer list (another thread of this process closing the
+            // session) keeps its region until that is done.
+            while (session.Registration is { PendingExtra: not null }) Monitor.Wait(_lock);
             if (_disposed) { session.Registration = null; return; } // the regions died with the engine: nothing to touch
             Unregister(session);
         }
@@ -224,14 +302,30 @@ public sealed class NetmapEngine : IDisposable
         if (mode == RegisterMode.Default) TranslateLegacyRingId(ref mode, ref ringId, ref flags);
         if (mode is RegisterMode.PipeMaster or RegisterMode.PipeSlave || (uint)mode > (uint)RegisterMode.OneSoftware) return Errno.EINVAL;
         if (req.MemId != 0 && !_allocators.TryGet(req.MemId, out _)) return Errno.EINVAL;
+        // Extra buffers: at most netmap's clamp and what the caller's limits leave; a new private region is sized for
+        // the grant, not for the request.
+        req.ExtraBufs = (uint)Math.Min(req.ExtraBufs, Math.Min(_limits.MaxExtraBuffersPerRegistration,
+            _allocators.Quota.Available(_callerUid, ResourceKind.ExtraBuffers)));
 
         NetmapAdapter adapter;
         if (mode == RegisterMode.Null)
         {
             if (req.MemId == 0 || !_allocators.TryGet(req.MemId, out var region)) return Errno.EINVAL;
-            adapter = NullAdapter.Create("null:" + name, region, req.TxRings, req.RxRings,
-                req.TxSlots == 0 ? NetmapConstants.BridgeRingSize : req.TxSlots,
-                req.RxSlots == 0 ? NetmapConstants.BridgeRingSize : req.RxSlots, _allocators);
+            string nullName = "null:" + name;
+            var charge = _allocators.Quota.Open(_callerUid);
+            try
+            {
+                charge.Add(ResourceKind.Ports, 1, nullName, "REGISTER").Add(ResourceKind.Descriptors, 2, nullName, "REGISTER");
+                adapter = NullAdapter.Create(nullName, region, req.TxRings, req.RxRings,
+                    req.TxSlots == 0 ? NetmapConstants.BridgeRingSize : req.TxSlots,
+                    req.RxSlots == 0 ? NetmapConstants.BridgeRingSize : req.RxSlots, _allocators);
+            }
+            catch
+            {
+                charge.Dispose();
+                throw;
+            }
+            adapter.Charge = charge;
         }
         else if ((flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZeroCopyMonitor)) != 0)
         {
@@ -242,7 +336,7 @@ public sealed class NetmapEngine : IDisposable
                 req.Flags |= RegisterFlags.MonitorTx | RegisterFlags.MonitorRx;
             }
             // Clients of another process may fill the monitor's rings where netmapd forwards: wake it by relay.
-            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers);
+            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers, _callerUid);
         }
         else
         {
@@ -258,9 +352,13 @@ public sealed class NetmapEngine : IDisposable
             if (mode is RegisterMode.Software or RegisterMode.NicAndSoftware or RegisterMode.OneSoftware && adapter.HostTx.Length > 0)
                 adapter.PrepareHostRings();
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
-            if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
             session.Registration = reg;
             RegistrationCount++;
+            if (adapter is MonitorAdapter monitor)
+            {
+                try { _monitors.Activate(monitor, reg.RxFirst, reg.RxLast); }
+                catch { Unregister(session); throw; }
+            }
             // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
             // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
             // the NIC's context). Only other processes need the workers.
@@ -318,11 +416,11 @@ public sealed class NetmapEngine : IDisposable
     private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto)
     {
         if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
-        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op);
+        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op, _callerUid);
         if (_vale.FindPersistent(name) is { } persistent) return persistent;
         if (InterfacePolicy is { } allowed && !allowed(_callerUid))
             throw NetmapException.Create(name, op, Errno.EPERM, $"uid {_callerUid} may not open Linux interfaces through this netmapd (see netmapd --interfaces)");
-        return _nics.FindOrCreate(name, _callerPid, backend, req);
+        return _nics.FindOrCreate(name, _callerPid, backend, req, _callerUid);
     }
 
     /// <summary>"valeX:IF" where IF is a Linux interface is not a port a client may open: EBUSY while IF is attached
@@ -389,7 +487,7 @@ public sealed class NetmapEngine : IDisposable
                 var p = AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2);
                 // A pipe takes four ring objects per ring pair (TX and RX of both ends): make room for this one's.
                 p = p with { RingNum = Math.Min(1024u, Math.Max(p.RingNum, 2u * ((uint)txr + rxr) + 8 * 2)) };
-                region = _allocators.CreatePrivate(p);
+                region = _allocators.CreatePrivate(p, _callerUid, name);
             }
             parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, RemovePipeParent);
             _pipeParents.Add(parentName, parent);
@@ -403,15 +501,19 @@ public sealed class NetmapEngine : IDisposable
         {
             if (parent.Count >= NetmapConstants.MaxPipes)
                 throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"parent {parentName} already has {NetmapConstants.MaxPipes} pipes");
+            var charge = _allocators.Quota.Open(_callerUid);
             try
             {
+                charge.Add(ResourceKind.Pipes, 1, name, "REGISTER").Add(ResourceKind.Descriptors, 4, name, "REGISTER");
                 pipe = NetmapPipe.Create(parent, id, txr, rxr, txs == 0 ? parent.DefaultSlots : txs, rxs == 0 ? parent.DefaultSlots : rxs);
             }
             catch
             {
+                charge.Dispose();
                 if (parent.Count == 0) RemovePipeParent(parent);
                 throw;
             }
+            pipe.Charge = charge;
             parent.Add(pipe);
         }
         return master ? pipe.Master : pipe.Slave;
@@ -495,21 +597,22 @@ public sealed class NetmapEngine : IDisposable
 
         // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head. The ledger records
         // them as this registration's; the list is only where the user keeps them (and may trade them with slots).
-        uint want = req.ExtraBufs, got = 0, head = 0;
+        // The list is threaded outside the engine lock once the request is done (BuildOutsideLock): ni_bufs_head stays 0
+        // until then (the client sees the reply only after).
+        uint want = req.ExtraBufs, got = 0;
         BufferOwner? extra = null;
+        ResourceCharge? extraCharge = null;
+        uint[]? pending = null;
         if (want > 0)
         {
             extra = region.Ledger.CreateOwner($"{a.Name} registration {token} extra buffers");
             var bufs = new uint[Math.Min(want, (uint)Math.Min(region.Ledger.Free, int.MaxValue))];
             got = (uint)region.Ledger.AllocateUpTo(extra, bufs);
-            for (int i = 0; i < got; i++)
-            {
-                mem.Ref<uint>(region.BufferOffset(bufs[i])) = head;
-                head = bufs[i];
-            }
-            extra.SetList(nifp, got);
+            extraCharge = _allocators.Quota.Open(_callerUid);
+            extraCharge.Add(ResourceKind.ExtraBuffers, got, name, "REGISTER"); // within what Register granted
+            pending = got == bufs.Length ? bufs : bufs[..(int)got];
         }
-        ni.BufsHead = head;
+        ni.BufsHead = 0;
         for (int i = tx0; i < tx1; i++) { a.TxUsers[i]++; if (exclusive) a.TxExclusive[i] = token; }
         for (int i = rx0; i < rx1; i++) { a.RxUsers[i]++; if (exclusive) a.RxExclusive[i] = token; }
         a.Registrations++;
@@ -525,6 +628,7 @@ public sealed class NetmapEngine : IDisposable
         {
             Adapter = a, Token = token, IfIndex = ifIndex, NifpOffset = nifp,
             TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags, ExtraBuffers = extra,
+            ExtraCharge = extraCharge, PendingExtra = pending,
         };
     }
 
@@ -541,6 +645,7 @@ public sealed class NetmapEngine : IDisposable
         var reg = session.Registration;
         if (reg is null) return;
         session.Registration = null;
+        reg.PendingExtra = null; // refused after all (an option nobody consumed): the list is never built
         RegistrationCount--;
         var a = reg.Adapter;
         var region = a.Region;
@@ -553,6 +658,7 @@ public sealed class NetmapEngine : IDisposable
             var (moved, freed) = region.Ledger.Retire(extra);
             if (moved > 0) Log?.Invoke($"{a.Name}: {moved} extra buffer(s) stay with the rings that hold them, {freed} freed");
         }
+        reg.ExtraCharge?.Dispose();
         region.Interfaces.Release(reg.IfIndex);
 
         for (int i = reg.TxFirst; i < reg.TxLast; i++)
@@ -703,7 +809,7 @@ public sealed class NetmapEngine : IDisposable
     private Errno ValeNewInterface(string name, ref NmReqValeNewInterface req)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        _vale.NewInterface(name, ref req);
+        _vale.NewInterface(name, ref req, _callerUid);
         return Errno.None;
     }
 
@@ -799,6 +905,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            while (_building > 0) Monitor.Wait(_lock); // a list being threaded writes into a region
             foreach (var bridge in _attached.Values) bridge.Dispose();
             _attached.Clear();
             _monitors.Dispose();

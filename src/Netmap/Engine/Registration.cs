@@ -19,4 +19,9 @@ internal sealed class Registration
     public required RegisterFlags Flags { get; init; }
     /// <summary>The extra buffers granted (nr_extra_bufs), null when none were asked for.</summary>
     public required BufferOwner? ExtraBuffers { get; init; }
+    /// <summary>What the extra buffers cost the caller (given back at close).</summary>
+    public ResourceCharge? ExtraCharge { get; init; }
+    /// <summary>The extra buffers, in list order, until the list has been threaded through them outside the engine lock
+    /// and published; null afterwards (and when there are none).</summary>
+    public uint[]? PendingExtra { get; set; }
 }

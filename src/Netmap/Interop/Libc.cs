@@ -73,6 +73,9 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)] public static partial uint geteuid();
     [LibraryImport(L, SetLastError = true)] public static partial int sched_setaffinity(int pid, nuint size, ulong* mask);
     [LibraryImport(L, SetLastError = true)] public static partial int kill(int pid, int sig);
+    public const int RLIMIT_NOFILE = 7;
+    /// <summary>getrlimit(resource, struct rlimit { rlim_cur, rlim_max } as two u64).</summary>
+    [LibraryImport(L, SetLastError = true)] public static partial int getrlimit(int resource, ulong* rlim);
 
     public static int LastErrno => Marshal.GetLastPInvokeError();
 }

@@ -103,9 +103,11 @@ internal sealed class BufferLedger
 
     /// <summary>
     /// <paramref name="owner"/> goes. (1) Each buffer it owns that a live owner's ring or list names now moves to that
-    /// owner, the others are freed. (2) Each buffer of another owner that only <paramref name="owner"/>'s rings or list
-    /// named (a zero-copy swap left it there) is freed too, as netmap frees what a closing ring holds; one that any
-    /// live ring or list names stays. Afterwards the owner holds nothing and is no longer searched. Returns how many
+    /// owner, the others are freed. (2) A buffer of another owner X that only <paramref name="owner"/>'s rings or list
+    /// named is what a zero-copy swap left there in exchange for one that moved to X in (1): it is freed, as netmap
+    /// frees what a closing ring holds, but at most as many of X's as X received in (1) — so a leaving owner that names
+    /// someone's buffers (garbage, or buffers that owner keeps elsewhere) cannot make them freed — and never one that
+    /// any live ring or list names. Afterwards the owner holds nothing and is no longer searched. Returns how many
     /// buffers moved and how many were freed.
     /// </summary>
     public (long Moved, long Freed) Retire(BufferOwner owner)
@@ -116,6 +118,7 @@ internal sealed class BufferLedger
         long moved = 0, freed = 0;
         _named ??= new ulong[(_owner.Length + 63) / 64];
         Array.Clear(_named);
+        _received.Clear();
         foreach (var holder in _live) moved += Visit(holder, owner, holder);
         // What only the leaving owner held: free it (its own buffers are freed below).
         freed += Visit(owner, null, null);
@@ -132,6 +135,9 @@ internal sealed class BufferLedger
 
     /// <summary>Bit per buffer: named by a live holder during the current <see cref="Retire"/>.</summary>
     private ulong[]? _named;
+    /// <summary>During a <see cref="Retire"/>: how many of the leaving owner's buffers each live owner (by id) received,
+    /// so how many of its own the leaving owner's rings may have in exchange.</summary>
+    private readonly Dictionary<int, int> _received = new();
 
     /// <summary>
     /// Reads every buffer index <paramref name="places"/>' rings and list name (shared memory: each entry read once
@@ -173,10 +179,20 @@ internal sealed class BufferLedger
         if (holder is not null)
         {
             word |= bit;
-            return id == leaving!.Id ? Move(leaving, holder, b) : 0;
+            if (id != leaving!.Id) return 0;
+            _received[holder.Id] = _received.GetValueOrDefault(holder.Id) + 1;
+            return Move(leaving, holder, b);
         }
         if ((word & bit) != 0) return 0;
-        Release(_owners[id]!, b);
+        var x = _owners[id]!;
+        if (x.Live)
+        {
+            // Only in exchange for what x received from the leaving owner (the leaving owner's own are freed anyway).
+            int credit = _received.GetValueOrDefault(id);
+            if (credit == 0) return 0;
+            _received[id] = credit - 1;
+        }
+        Release(x, b);
         return 1;
     }
 

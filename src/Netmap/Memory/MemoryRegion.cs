@@ -31,6 +31,10 @@ internal sealed class MemoryRegion : IDisposable
     public MappedMemory Mapping { get; }
     /// <summary>Ports (and pipe parents) using this region; a private region dies with its last user.</summary>
     public int Users { get; set; }
+    /// <summary>What the region costs (memory, a region, its memfd), charged to its creator; given back on dispose.</summary>
+    public ResourceCharge? Charge { get; set; }
+    /// <summary>The uid that created the region (its owner for access checks); null for the global region.</summary>
+    public uint? Creator => Charge?.Uid;
 
     /// <summary>Region offset of our kring table.</summary>
     public long KringTableOffset => MemSize + RegionHeader.Size;
@@ -39,6 +43,17 @@ internal sealed class MemoryRegion : IDisposable
 
     /// <summary>Byte offset of buffer <paramref name="index"/>.</summary>
     public long BufferOffset(uint index) => Buffers.ObjectOffset(index);
+
+    /// <summary>nr_memsize and the memfd's size of a region with parameters <paramref name="p"/>, without creating
+    /// it (EINVAL, named, outside the pools' limits).</summary>
+    public static (long MemSize, long FileSize) Measure(AllocatorParameters p, bool isGlobal, string owner)
+    {
+        var ifg = PoolGeometry.Compute(PoolKind.Interface, p.IfSize, p.IfNum, isGlobal, owner);
+        var rg = PoolGeometry.Compute(PoolKind.Ring, p.RingSize, p.RingNum, isGlobal, owner);
+        var bg = PoolGeometry.Compute(PoolKind.Buffer, p.BufSize, p.BufNum, isGlobal, owner);
+        long memSize = RegionHeader.RoundUpPage(ifg.TotalBytes + rg.TotalBytes + bg.TotalBytes);
+        return (memSize, RegionHeader.FileSize(memSize, rg.ObjTotal));
+    }
 
     public static MemoryRegion Create(ushort memId, AllocatorParameters p, bool isGlobal)
     {
@@ -74,5 +89,9 @@ internal sealed class MemoryRegion : IDisposable
         BufPoolOffset = (ulong)Buffers.Offset, BufPoolObjTotal = Buffers.Geometry.ObjTotal, BufPoolObjSize = Buffers.Geometry.ObjSize,
     };
 
-    public void Dispose() => Mapping.Dispose();
+    public void Dispose()
+    {
+        Mapping.Dispose();
+        Charge?.Dispose();
+    }
 }

@@ -146,6 +146,24 @@ public sealed class BufferLedgerTests : IDisposable
     }
 
     [Fact]
+    public void ALeavingOwnerThatNamesBuffersItGaveNothingFor_CannotGetThemFreed()
+    {
+        var (victim, rv) = OwnerWithRing("victim");
+        var (h, rh) = OwnerWithRing("hostile");
+        // The victim keeps three of its buffers where the engine does not look (a client's own pool of spares).
+        var spare = new uint[3];
+        Assert.True(Ledger.TryAllocate(victim, spare));
+        var sh = Slots(rh);
+        for (int i = 0; i < spare.Length; i++) sh[i].BufferIndex = spare[i];
+
+        Ledger.Retire(h);
+
+        Assert.All(spare, b => Assert.Same(victim, Ledger.OwnerOf(b)));
+        Assert.Equal(19, victim.Count);
+        AssertBalanced();
+    }
+
+    [Fact]
     public void AListThatLoops_IsWalkedABoundedNumberOfSteps_AndNothingIsLost()
     {
         long free0 = Ledger.Free;

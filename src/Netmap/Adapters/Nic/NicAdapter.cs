@@ -73,7 +73,7 @@ internal sealed class NicAdapter : NetmapAdapter
     /// NetmapException and leaves nothing behind on failure.
     /// </summary>
     public static NicAdapter Create(string name, ulong netns, NicBackendKind backend, in NmReqRegister req, AllocatorRegistry allocators,
-        Action<string>? log, Action<NicAdapter> onUnused)
+        Action<string>? log, Action<NicAdapter> onUnused, uint uid)
     {
         if (backend == NicBackendKind.Auto && Tap.TapAttachment.IsExistingTap(name)) backend = NicBackendKind.Tap;
         bool tap = backend == NicBackendKind.Tap;
@@ -99,7 +99,7 @@ internal sealed class NicAdapter : NetmapAdapter
             int q = kind == NicBackendKind.Xdp ? queues : 1;
             try
             {
-                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused);
+                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused, uid);
             }
             catch (NetmapException e) when (backend == NicBackendKind.Auto && kind == NicBackendKind.Xdp && e.Errno != Errno.EPERM)
             {
@@ -118,8 +118,12 @@ internal sealed class NicAdapter : NetmapAdapter
         return requested;
     }
 
+    /// <summary>Descriptors an interface holds besides its region and queues: kick line, namespace, bpf program, map and
+    /// links (an upper bound, for the engine's descriptor limit).</summary>
+    public const int BaseDescriptors = 8;
+
     private static NicAdapter CreateWith(NicBackendKind kind, string name, int ifIndex, ulong netns, int queues, uint txSlots, uint rxSlots,
-        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused)
+        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused, uint uid)
     {
         var (txKind, rxKind) = kind switch
         {
@@ -127,7 +131,18 @@ internal sealed class NicAdapter : NetmapAdapter
             NicBackendKind.Packet => (KringKind.PacketTx, KringKind.PacketRx),
             _ => (KringKind.TapTx, KringKind.TapRx),
         };
-        var region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0));
+        var charge = allocators.Quota.Open(uid);
+        MemoryRegion region;
+        try
+        {
+            charge.Add(ResourceKind.Ports, 1, name, "REGISTER").Add(ResourceKind.Descriptors, BaseDescriptors + 2 * queues, name, "REGISTER");
+            region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0), uid, name);
+        }
+        catch
+        {
+            charge.Dispose();
+            throw;
+        }
         var created = new List<RingFactory.CreatedRing>();
         NicAttachment? attachment = null;
         KickLine? kick = null;
@@ -155,7 +170,7 @@ internal sealed class NicAdapter : NetmapAdapter
             kick = KickLine.Create(name);
             netnsFd = NetNamespace.OpenCurrent(name);
             region.Users++;
-            return new NicAdapter(name, netns, netnsFd, ifIndex, region, buffers, tx, rx, hostTx, hostRx, attachment, kick, onUnused);
+            return new NicAdapter(name, netns, netnsFd, ifIndex, region, buffers, tx, rx, hostTx, hostRx, attachment, kick, onUnused) { Charge = charge };
         }
         catch
         {
@@ -164,6 +179,7 @@ internal sealed class NicAdapter : NetmapAdapter
             attachment?.Dispose();
             RingFactory.DestroyAll(region, buffers, created);
             allocators.Release(region);
+            charge.Dispose();
             throw;
         }
     }

@@ -46,6 +46,7 @@ internal sealed class NullAdapter : NetmapAdapter
     public override void OnUnused()
     {
         RingFactory.DestroyAll(Region, _buffers, TxRings.Concat(RxRings));
+        Charge?.Dispose();
         _kick.Dispose();
         _allocators.Release(Region);
     }

@@ -18,6 +18,8 @@ internal sealed class NetmapPipe
     public string Id { get; }
     /// <summary>The buffers of both directions (the engine's record; what <see cref="Destroy"/> reclaims).</summary>
     public BufferOwner Buffers { get; }
+    /// <summary>What the pipe costs its creator (the pipe and its two kick lines), given back in <see cref="Destroy"/>.</summary>
+    public ResourceCharge? Charge { get; set; }
     public PipeEnd Master { get; private set; } = null!;
     public PipeEnd Slave { get; private set; } = null!;
 
@@ -81,6 +83,7 @@ internal sealed class NetmapPipe
         RingFactory.DestroyAll(region, Buffers, Master.TxRings.Concat(Master.RxRings).Concat(Slave.TxRings).Concat(Slave.RxRings));
         Master.Kick.Dispose();
         Slave.Kick.Dispose();
+        Charge?.Dispose();
         Parent.Remove(this);
     }
 }

@@ -112,7 +112,7 @@ internal sealed class ValeSystem : IDisposable
     // ---------------------------------------------------------------- REGISTER "valeX:Y"
 
     /// <summary>The port a REGISTER (or info request) of "valeX:Y" names, created with its switch when missing.</summary>
-    public ValePort FindOrCreate(string name, ref NmReqRegister req, string op)
+    public ValePort FindOrCreate(string name, ref NmReqRegister req, string op, uint uid)
     {
         var (swName, portName) = SplitName(name, op);
         if (FindPersistent(portName) is { } persistent)
@@ -127,7 +127,7 @@ internal sealed class ValeSystem : IDisposable
         try
         {
             CheckCapacity(sw, name, op);
-            var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, req.ExtraBufs, persistent: false, op);
+            var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, req.ExtraBufs, persistent: false, op, uid);
             sw.Attach(port);
             return port;
         }
@@ -137,34 +137,49 @@ internal sealed class ValeSystem : IDisposable
         }
     }
 
-    private ValePort CreatePort(string name, ushort memId, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots, uint extraBufs, bool persistent, string op)
+    /// <summary>Costs of a port besides its region: the port itself and its two kick lines (four descriptors).</summary>
+    public const int PortDescriptors = 4;
+
+    private ValePort CreatePort(string name, ushort memId, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots, uint extraBufs, bool persistent, string op, uint uid)
     {
         int txr = Math.Clamp(txRings == 0 ? 1 : (int)txRings, 1, NetmapConstants.BridgeMaxRings);
         int rxr = Math.Clamp(rxRings == 0 ? 1 : (int)rxRings, 1, NetmapConstants.BridgeMaxRings);
         uint txd = txSlots < 2 ? NetmapConstants.BridgeRingSize : Math.Min(txSlots, (uint)NetmapConstants.BridgeMaxSlots);
         uint rxd = rxSlots < 2 ? NetmapConstants.BridgeRingSize : Math.Min(rxSlots, (uint)NetmapConstants.BridgeMaxSlots);
+        var charge = _allocators.Quota.Open(uid);
         MemoryRegion region;
-        if (memId != 0)
-        {
-            if (!_allocators.TryGet(memId, out region))
-                throw NetmapException.Create(name, op, Errno.EINVAL, $"mem_id {memId} does not exist");
-        }
-        else
-        {
-            // As netmap_vp_create: one more ring per direction (the unused host ring) and room for two pipes.
-            var p = AllocatorParameters.ForPrivatePort((uint)txr + 1, txd, (uint)rxr + 1, rxd, Math.Min(extraBufs, 1u << 20), 2);
-            region = _allocators.CreatePrivate(p);
-        }
         ValePort port;
         try
         {
-            port = ValePort.Create(name, region, txr, rxr, txd, rxd, persistent, OnUnused);
+            charge.Add(ResourceKind.Ports, 1, name, op).Add(ResourceKind.Descriptors, PortDescriptors, name, op);
+            if (memId != 0)
+            {
+                if (!_allocators.TryGet(memId, out region))
+                    throw NetmapException.Create(name, op, Errno.EINVAL, $"mem_id {memId} does not exist");
+            }
+            else
+            {
+                // As netmap_vp_create: one more ring per direction (the unused host ring) and room for two pipes. The
+                // extra buffers are what the engine granted (at most netmap's 128 * 4096).
+                var p = AllocatorParameters.ForPrivatePort((uint)txr + 1, txd, (uint)rxr + 1, rxd, extraBufs, 2);
+                region = _allocators.CreatePrivate(p, uid, name, op);
+            }
+            try
+            {
+                port = ValePort.Create(name, region, txr, rxr, txd, rxd, persistent, OnUnused);
+            }
+            catch
+            {
+                if (region.Users == 0) _allocators.Release(region);
+                throw;
+            }
         }
         catch
         {
-            if (region.Users == 0) _allocators.Release(region);
+            charge.Dispose();
             throw;
         }
+        port.Charge = charge;
         port.ResetRings();
         SnapshotPorts = [.. SnapshotPorts, port];
         if (_workers.Length > 0)
@@ -204,13 +219,14 @@ internal sealed class ValeSystem : IDisposable
             DropSwitchIfEmpty(sw);
         }
         port.Destroy();
+        port.Charge?.Dispose();
         _allocators.Release(port.Region);
         SnapshotPorts = SnapshotPorts.Where(p => p != port).ToArray();
     }
 
     // ---------------------------------------------------------------- VALE_NEWIF / VALE_DELIF
 
-    public void NewInterface(string name, ref NmReqValeNewInterface req)
+    public void NewInterface(string name, ref NmReqValeNewInterface req, uint uid)
     {
         const string op = "VALE_NEWIF";
         if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
@@ -223,7 +239,7 @@ internal sealed class ValeSystem : IDisposable
             throw NetmapException.Create(name, op, Errno.EEXIST, "the interface exists");
         if (_persistent.Count >= MaxPersistentInterfaces)
             throw NetmapException.Create(name, op, Errno.ENOMEM, $"already {MaxPersistentInterfaces} VALE interfaces");
-        var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, 0, persistent: true, op);
+        var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, 0, persistent: true, op, uid);
         _persistent.Add(name, port);
         req.TxRings = (ushort)port.TxRings.Length; req.RxRings = (ushort)port.RxRings.Length;
         req.TxSlots = port.TxSlots; req.RxSlots = port.RxSlots;
