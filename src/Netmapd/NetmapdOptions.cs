@@ -14,7 +14,7 @@ internal sealed class NetmapdOptions
     public const string Usage = """
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
-                       [--interfaces root|all|none|UID[,UID...]] [--max-LIMIT[-per-user] N]...
+                       [--interfaces root|all|none|UID[,UID...]] [--default-mode MODE] [--max-LIMIT[-per-user] N]...
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
                             $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others)
@@ -25,6 +25,11 @@ internal sealed class NetmapdOptions
                             root (default: uid 0 and netmapd's own uid), all (anyone who can connect),
                             none (nobody: netmapd serves only VALE ports and pipes), or a comma-separated
                             list of uids (root and netmapd's uid are always allowed)
+          --default-mode MODE
+                            who besides its creator may see (r) and use (w) a switch, port, pipe or region
+                            made by a request that names no mode (@conf:mode=, vale-ctl -M): octal like a
+                            file's mode; default 0600 (the creator and root only), 0660 shares with the
+                            creator's group, 0666 with everyone
           -v, --verbose     log connections, disconnections and refused requests
           -h, --help        show this text
 
@@ -75,6 +80,9 @@ internal sealed class NetmapdOptions
     public HashSet<uint>? InterfaceUids { get; set; } = new();
     /// <summary>--interfaces none: no client may open Linux interfaces.</summary>
     public bool NoInterfaces { get; set; }
+    /// <summary>--default-mode: mode bits of objects created without one.</summary>
+    public uint DefaultMode { get; set; } = Netmap.Memory.ObjectAccess.DefaultMode;
+
     /// <summary>The --max-* flags given, by flag (long.MaxValue for "none"); the others keep their defaults.</summary>
     public Dictionary<string, long> Limits { get; } = new(StringComparer.Ordinal);
 
@@ -221,6 +229,15 @@ internal sealed class NetmapdOptions
                     break;
                 case "--help" or "-h":
                     o.Help = true;
+                    break;
+                case "--default-mode":
+                    if (!TakeValue(args, ref i, inline, a, out var modeText, out error)) return null;
+                    if (Netmap.Api.PortSpecParser.ParseMode(modeText) is not uint mode)
+                    {
+                        error = $"--default-mode: '{modeText}' is not an octal mode 0..0777 (e.g. 0600, 0660)";
+                        return null;
+                    }
+                    o.DefaultMode = mode;
                     break;
                 case var limit when Array.FindIndex(LimitFlags, f => f.Flag == limit) is int li and >= 0:
                     if (!TakeValue(args, ref i, inline, a, out var limitText, out error)) return null;

@@ -23,6 +23,7 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         try
         {
             engine.UseValeWorkers(options.ValeWorkers, TimeSpan.FromMicroseconds(options.ValeSpinMicroseconds));
+            engine.DefaultMode = options.DefaultMode;
             engine.Limits = options.EngineLimits(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Netmap.Interop.ProcessInfo.OpenFileLimit);
             if (options.NoInterfaces) engine.InterfacePolicy = _ => false;
             else if (options.InterfaceUids is { } allowed)

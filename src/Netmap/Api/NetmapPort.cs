@@ -142,6 +142,8 @@ public sealed class NetmapPort : IDisposable
         if (ps.ExtMem is not null) req.AddOption(new NmReqOptExtMem { Option = new NmReqOption { Type = OptionType.ExtMem } });
         if (ps.Conf.Backend is { } backend)
             req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)backend });
+        if (ps.Conf.Mode is { } mode)
+            req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = mode });
         if (ps.Offset is not null)
             req.AddOption(new NmReqOptOffsets { Option = new NmReqOption { Type = OptionType.Offsets }, InitialOffset = ps.Offset.Initial, OffsetBits = ps.Offset.Bits ?? 0 });
 

@@ -34,6 +34,11 @@ public sealed class NetmapEngine : IDisposable
     /// <summary>The client of the request being processed (0 = this process), for interface lookups in its namespace.</summary>
     private int _callerPid;
     private uint _callerUid;
+    /// <summary>The client of the request being processed, for the ownership checks and what it creates.</summary>
+    private AccessCaller _caller = new(0, 0, ObjectAccess.DefaultMode);
+    /// <summary>The request comes from the engine's own session (an attached interface's bridge).</summary>
+    private bool _internalCaller;
+    private uint _defaultMode = ObjectAccess.DefaultMode;
     private uint _nextToken = 1;
     private bool _disposed;
     /// <summary>Requests building outside the lock (extra-buffer lists); Dispose and closes wait for them.</summary>
@@ -78,6 +83,21 @@ public sealed class NetmapEngine : IDisposable
             var q = _allocators.Quota;
             return (q.Used(uid, ResourceKind.Memory), q.Used(uid, ResourceKind.Regions), q.Used(uid, ResourceKind.Ports),
                 q.Used(uid, ResourceKind.Pipes), q.Used(uid, ResourceKind.ExtraBuffers), q.Used(uid, ResourceKind.Descriptors));
+        }
+    }
+
+    /// <summary>
+    /// The mode bits (like a file's: owner, group, others; r = see, w = use) of switches, ports, pipes and regions
+    /// created by a request that names none (our option NETMAP_REQ_OPT_ACCESS, <c>@conf:mode=</c>). 0600 by default:
+    /// only the creator and root. netmapd --default-mode sets it.
+    /// </summary>
+    public uint DefaultMode
+    {
+        get { lock (_lock) return _defaultMode; }
+        set
+        {
+            if (value > ObjectAccess.MaxMode) throw new ArgumentOutOfRangeException(nameof(value), $"mode {value} is above 0777");
+            lock (_lock) _defaultMode = value;
         }
     }
 
@@ -203,7 +223,7 @@ public sealed class NetmapEngine : IDisposable
         if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
         if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
         // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
-        var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
+        var (outerPid, outerUid, outerOptions, outerCaller, outerInternal) = (_callerPid, _callerUid, _optionScratch, _caller, _internalCaller);
         if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
         try
         {
@@ -216,6 +236,10 @@ public sealed class NetmapEngine : IDisposable
             string name = h.GetName();
             _callerPid = session.PeerPid;
             _callerUid = session.PeerUid;
+            _internalCaller = session.Internal;
+            if (RequestedMode(msg, h.RequestType, out uint? requestedMode) is var modeErr and not Errno.None) return modeErr;
+            // A nested request (an attach opening its ports) creates with the mode of the request that made it.
+            _caller = new AccessCaller(session.PeerUid, session.PeerPid, requestedMode ?? (_nesting > 1 ? outerCaller.Mode : _defaultMode));
             Errno err;
             try
             {
@@ -271,7 +295,7 @@ public sealed class NetmapEngine : IDisposable
         }
         finally
         {
-            (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
+            (_callerPid, _callerUid, _optionScratch, _caller, _internalCaller) = (outerPid, outerUid, outerOptions, outerCaller, outerInternal);
             _nesting--;
         }
     }
@@ -312,6 +336,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (req.MemId == 0 || !_allocators.TryGet(req.MemId, out var region)) return Errno.EINVAL;
             string nullName = "null:" + name;
+            region.Access.Demand(_caller, AccessRight.Use, $"mem_id {req.MemId}", name, "REGISTER");
             var charge = _allocators.Quota.Open(_callerUid);
             try
             {
@@ -326,6 +351,7 @@ public sealed class NetmapEngine : IDisposable
                 throw;
             }
             adapter.Charge = charge;
+            adapter.Access = _caller.NewObject();
         }
         else if ((flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZeroCopyMonitor)) != 0)
         {
@@ -336,7 +362,7 @@ public sealed class NetmapEngine : IDisposable
                 req.Flags |= RegisterFlags.MonitorTx | RegisterFlags.MonitorRx;
             }
             // Clients of another process may fill the monitor's rings where netmapd forwards: wake it by relay.
-            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers, _callerUid);
+            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers, _caller);
         }
         else
         {
@@ -408,19 +434,40 @@ public sealed class NetmapEngine : IDisposable
         }
         if (port is null || port.Registrations == 0)
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{name} is not in netmap mode (open it before its monitor)");
+        // A monitor maps the port's region and sees its traffic: it needs the right to use the port.
+        port.Access?.Demand(_caller, AccessRight.Use, port.Name, name, "REGISTER");
         return port;
     }
 
     /// <summary>The adapter named <paramref name="name"/>, created if it does not exist, in netmap's lookup order
     /// after null ports and monitors: pipe, VALE port, OS interface. Throws (named) when there is none.</summary>
-    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto)
+    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto,
+        AccessRight right = AccessRight.Use)
     {
-        if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
-        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op, _callerUid);
-        if (_vale.FindPersistent(name) is { } persistent) return persistent;
+        if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req, right);
+        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+            return _vale.FindOrCreate(name, ref req, op, _caller, right, interfacePort: _internalCaller);
+        if (ResolvePersistent(name) is { } persistent)
+        {
+            persistent.Access!.Demand(_caller, right, name, name, op);
+            return persistent;
+        }
         if (InterfacePolicy is { } allowed && !allowed(_callerUid))
             throw NetmapException.Create(name, op, Errno.EPERM, $"uid {_callerUid} may not open Linux interfaces through this netmapd (see netmapd --interfaces)");
-        return _nics.FindOrCreate(name, _callerPid, backend, req, _callerUid);
+        return _nics.FindOrCreate(name, _callerPid, backend, req, _caller);
+    }
+
+    /// <summary>
+    /// The persistent VALE port <paramref name="name"/> names, if it is the one meant: persistent ports are looked up
+    /// before interfaces, but a name that is also a Linux interface in the caller's namespace means the interface
+    /// unless the caller made the port (netmap's VALE_NEWIF makes a netdev, so there the two cannot share a name).
+    /// </summary>
+    private ValePort? ResolvePersistent(string name)
+    {
+        var p = _vale.FindPersistent(name);
+        if (p is null || p.Access!.Uid == _caller.Uid || !_nics.InterfaceExists(name, _callerPid)) return p;
+        Log?.Invoke($"{name}: uid {_caller.Uid} means the Linux interface, not the persistent VALE port of uid {p.Access.Uid}");
+        return null;
     }
 
     /// <summary>"valeX:IF" where IF is a Linux interface is not a port a client may open: EBUSY while IF is attached
@@ -432,7 +479,7 @@ public sealed class NetmapEngine : IDisposable
         int colon = name.IndexOf(':');
         if (colon < 0 || _vale.FindPort(name) is not null) return;
         string port = name[(colon + 1)..];
-        if (_vale.FindPersistent(port) is null && _nics.InterfaceExists(port, _callerPid))
+        if (ResolvePersistent(port) is null && _nics.InterfaceExists(port, _callerPid))
             throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EINVAL, $"{port} is a Linux interface: attach it to the switch (vale-ctl -a {name})");
     }
 
@@ -452,7 +499,25 @@ public sealed class NetmapEngine : IDisposable
         return backend;
     }
 
-    private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req)
+    /// <summary>The mode named by our NETMAP_REQ_OPT_ACCESS option, which the requests that create objects consume
+    /// (REGISTER, VALE_NEWIF, VALE_ATTACH; on others it stays unconsumed and fails the request). EINVAL above 0777.</summary>
+    private Errno RequestedMode(Span<byte> msg, RequestType type, out uint? mode)
+    {
+        mode = null;
+        if (type is not (RequestType.Register or RequestType.ValeNewInterface or RequestType.ValeAttach)) return Errno.None;
+        foreach (var off in _optionScratch)
+        {
+            ref var o = ref RequestMessage.At<NmReqOption>(msg, off);
+            if (o.Type != OptionType.Access) continue;
+            uint m = RequestMessage.At<NmReqOptAccess>(msg, off).Mode;
+            if (m > ObjectAccess.MaxMode) { o.Status = (uint)Errno.EINVAL; return Errno.EINVAL; }
+            o.Status = 0;
+            mode = m;
+        }
+        return Errno.None;
+    }
+
+    private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req, AccessRight right)
     {
         int brace = name.IndexOfAny(['{', '}']);
         string parentName = name[..brace], id = name[(brace + 1)..];
@@ -471,6 +536,9 @@ public sealed class NetmapEngine : IDisposable
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"at most {NetmapConstants.PipeMaxSlots} slots per pipe ring");
         if (txr == 0) txr = 1;
         if (rxr == 0) rxr = 1;
+        // A one-slot ring holds nothing (capacity num_slots - 1) and the client refuses it: 1 becomes 2, as for monitors.
+        if (txs == 1) txs = 2;
+        if (rxs == 1) rxs = 2;
 
         if (!_pipeParents.TryGetValue(parentName, out var parent))
         {
@@ -479,6 +547,7 @@ public sealed class NetmapEngine : IDisposable
             {
                 if (!_allocators.TryGet(req.MemId, out region))
                     throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mem_id {req.MemId} does not exist");
+                region.Access.Demand(_caller, AccessRight.Use, $"mem_id {req.MemId}", name, "REGISTER");
             }
             else
             {
@@ -487,9 +556,9 @@ public sealed class NetmapEngine : IDisposable
                 var p = AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2);
                 // A pipe takes four ring objects per ring pair (TX and RX of both ends): make room for this one's.
                 p = p with { RingNum = Math.Min(1024u, Math.Max(p.RingNum, 2u * ((uint)txr + rxr) + 8 * 2)) };
-                region = _allocators.CreatePrivate(p, _callerUid, name);
+                region = _allocators.CreatePrivate(p, _caller, name);
             }
-            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, RemovePipeParent);
+            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, _caller.NewObject(), RemovePipeParent);
             _pipeParents.Add(parentName, parent);
         }
         else if (req.MemId != 0 && req.MemId != parent.Region.MemId)
@@ -497,8 +566,14 @@ public sealed class NetmapEngine : IDisposable
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"pipe parent {parentName} lives in mem_id {parent.Region.MemId}, not {req.MemId}");
         }
 
-        if (!parent.TryGet(id, out var pipe))
+        if (parent.TryGet(id, out var pipe))
         {
+            pipe.Access.Demand(_caller, right, $"pipe {parentName}{{{id}", name, "REGISTER");
+        }
+        else
+        {
+            // Its rings and buffers would be in the parent's region, next to the other pipes'.
+            parent.Access.Demand(_caller, AccessRight.Use, $"pipe parent {parentName}", name, "REGISTER");
             if (parent.Count >= NetmapConstants.MaxPipes)
                 throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"parent {parentName} already has {NetmapConstants.MaxPipes} pipes");
             var charge = _allocators.Quota.Open(_callerUid);
@@ -514,6 +589,7 @@ public sealed class NetmapEngine : IDisposable
                 throw;
             }
             pipe.Charge = charge;
+            pipe.Access = _caller.NewObject();
             parent.Add(pipe);
         }
         return master ? pipe.Master : pipe.Slave;
@@ -694,8 +770,16 @@ public sealed class NetmapEngine : IDisposable
     {
         if (name.Length == 0)
         {
+            // An allocator: answered from its parameters, without making the global one (343 MB) just to describe it.
             ushort id = info.MemId == 0 ? NetmapConstants.GlobalMemId : info.MemId;
+            if (id == NetmapConstants.GlobalMemId && _allocators.GlobalIfCreated is null)
+            {
+                var (memSize, _) = MemoryRegion.Measure(_allocators.GlobalParameters, isGlobal: true, $"mem_id {id}");
+                info = new NmReqPortInfoGet { MemSize = (ulong)memSize, MemId = id };
+                return Errno.None;
+            }
             if (!_allocators.TryGet(id, out var r)) return Errno.EINVAL;
+            r.Access.Demand(_caller, AccessRight.See, $"mem_id {id}", $"mem_id {id}", "PORT_INFO_GET");
             info = new NmReqPortInfoGet { MemSize = (ulong)r.MemSize, MemId = r.MemId };
             return Errno.None;
         }
@@ -738,6 +822,7 @@ public sealed class NetmapEngine : IDisposable
                 throw NetmapException.Create(name, op, Errno.ENXIO, "no such VALE port (open it first)");
             throw NetmapException.Create(name, op, Errno.EINVAL, "only VALE ports have a virtio-net header");
         }
+        port.Access!.Demand(_caller, AccessRight.Use, name, name, op);
         if (hdr.HeaderLength is not (0 or 10 or 12))
             throw NetmapException.Create(name, op, Errno.EINVAL, $"header length {hdr.HeaderLength} (0, 10 or 12)");
         port.VirtioHeaderLength = (int)hdr.HeaderLength;
@@ -751,11 +836,13 @@ public sealed class NetmapEngine : IDisposable
         const string op = "VALE_ATTACH";
         var (swName, ifName) = ValeSystem.SplitName(name, op);
         var backend = RequestedBackend(msg);
-        if (_vale.FindPersistent(ifName) is not null || !_nics.InterfaceExists(ifName, _callerPid))
+        if (ResolvePersistent(ifName) is not null || !_nics.InterfaceExists(ifName, _callerPid))
         {
-            req.PortIndex = _vale.Attach(name, ref req);
+            req.PortIndex = _vale.Attach(name, ref req, _caller);
             return Errno.None;
         }
+        // The interface's port joins the switch: the caller must be allowed to add ports to it.
+        _vale.FindSwitch(swName)?.Access.Demand(_caller, AccessRight.Use, $"switch {swName}", name, op);
         var mode = req.Register.Mode;
         if (mode is not (RegisterMode.AllNic or RegisterMode.NicAndSoftware) || req.Register.RingId != 0)
             throw NetmapException.Create(name, op, Errno.EINVAL, "attach needs nr_mode NR_REG_ALL_NIC or NR_REG_NIC_SW and nr_ringid 0");
@@ -786,6 +873,8 @@ public sealed class NetmapEngine : IDisposable
     {
         if (_attached.TryGetValue(name, out var bridge))
         {
+            // The interface's port was made by (and belongs to) whoever attached it.
+            _vale.FindPort(name)?.Access?.Demand(_caller, AccessRight.Use, name, name, "VALE_DETACH");
             if (bridge.Polling)
                 throw NetmapException.Create(name, "VALE_DETACH", Errno.EBUSY, "polling is enabled (VALE_POLLING_DISABLE first)");
             req.PortIndex = _vale.FindPort(name)?.PortIndex ?? NetmapConstants.BridgeNoPort;
@@ -794,14 +883,14 @@ public sealed class NetmapEngine : IDisposable
             Log?.Invoke($"{name}: detached");
             return Errno.None;
         }
-        req.PortIndex = _vale.Detach(name);
+        req.PortIndex = _vale.Detach(name, _caller);
         return Errno.None;
     }
 
     private Errno ValeList(ref NmReqHeader h, string name, ref NmReqValeList req)
     {
-        if (name.Length > 0) { _vale.List(name, ref req); return Errno.None; }
-        string found = _vale.ListNext(ref req);
+        if (name.Length > 0) { _vale.List(name, ref req, _caller); return Errno.None; }
+        string found = _vale.ListNext(ref req, _caller);
         h.TrySetName(found);
         return Errno.None;
     }
@@ -809,14 +898,17 @@ public sealed class NetmapEngine : IDisposable
     private Errno ValeNewInterface(string name, ref NmReqValeNewInterface req)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        _vale.NewInterface(name, ref req, _callerUid);
+        // netmap's VALE_NEWIF makes a netdev: the name of an existing interface is taken.
+        if (!name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && _nics.InterfaceExists(name, _callerPid))
+            throw NetmapException.Create(name, "VALE_NEWIF", Errno.EEXIST, "a Linux interface of that name exists in the caller's network namespace");
+        _vale.NewInterface(name, ref req, _caller);
         return Errno.None;
     }
 
     private Errno ValeDeleteInterface(string name)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        _vale.DeleteInterface(name);
+        _vale.DeleteInterface(name, _caller);
         return Errno.None;
     }
 
@@ -837,6 +929,7 @@ public sealed class NetmapEngine : IDisposable
                 throw NetmapException.Create(name, op, Errno.ENXIO, "no such port");
             throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "polling is for attached Linux interfaces; VALE ports are forwarded by the switch itself");
         }
+        _vale.FindPort(name)?.Access?.Demand(_caller, AccessRight.Use, name, name, op);
         if (!enable)
         {
             if (!bridge.Polling) throw NetmapException.Create(name, op, Errno.EFAULT, "polling is not enabled");
@@ -867,6 +960,7 @@ public sealed class NetmapEngine : IDisposable
     private Errno ValePortStats(string name, ref NmReqValePortStats stats)
     {
         var port = _vale.FindPort(name) ?? throw NetmapException.Create(name, "VALE_PORT_STATS", Errno.ENXIO, "no such VALE port");
+        port.Access!.Demand(_caller, AccessRight.See, name, name, "VALE_PORT_STATS");
         stats = port.Stats();
         return Errno.None;
     }
@@ -878,7 +972,7 @@ public sealed class NetmapEngine : IDisposable
         var req = new NmReqRegister { MemId = memId };
         // An info request never puts a Linux interface into netmap mode (that would take its traffic from the
         // host stack): it describes an interface some client has open, and refuses one nobody has.
-        if (!IsPipeName(name) && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && _vale.FindPersistent(name) is null)
+        if (!IsPipeName(name) && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && ResolvePersistent(name) is null)
         {
             var nic = _nics.Find(name, _callerPid);
             if (nic is null)
@@ -887,7 +981,8 @@ public sealed class NetmapEngine : IDisposable
             value = read(nic);
             return Errno.None;
         }
-        var end = FindOrCreateAdapter(name, ref req, "info request");
+        // Describing an existing port needs the right to see it; one made for the answer is the caller's.
+        var end = FindOrCreateAdapter(name, ref req, "info request", right: AccessRight.See);
         try
         {
             value = read(end);

@@ -41,6 +41,7 @@ internal static class RequestMessage
         OptionType.SyncKloopMode => NmReqOptSyncKloopMode.Size,
         OptionType.Offsets => NmReqOptOffsets.Size,
         OptionType.InterfaceBackend => NmReqOptInterfaceBackend.Size,
+        OptionType.Access => NmReqOptAccess.Size,
         OptionType.SyncKloopEventFds => (long)Math.Min(o.Size, (ulong)int.MaxValue),
         _ => NmReqOption.HeaderSize,
     };

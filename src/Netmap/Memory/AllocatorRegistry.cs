@@ -47,9 +47,9 @@ internal sealed class AllocatorRegistry : IDisposable
         }
     }
 
-    /// <summary>A new private region for <paramref name="uid"/> (null: not charged to a user), charged before it is
-    /// made: ENOMEM naming <paramref name="obj"/> and the limit when it would exceed one.</summary>
-    public MemoryRegion CreatePrivate(AllocatorParameters p, uint? uid = null, string obj = "allocator", string op = "REGISTER")
+    /// <summary>A new private region owned by and charged to <paramref name="creator"/> (null: nobody's, open to all:
+    /// tests), charged before it is made: ENOMEM naming <paramref name="obj"/> and the limit when it would exceed one.</summary>
+    public MemoryRegion CreatePrivate(AllocatorParameters p, AccessCaller? creator = null, string obj = "allocator", string op = "REGISTER")
     {
         ushort id = _lastAssigned;
         for (int tries = 0; tries < ushort.MaxValue; tries++)
@@ -57,11 +57,12 @@ internal sealed class AllocatorRegistry : IDisposable
             id = (ushort)(id + 1);
             if (id == 0 || id == NetmapConstants.GlobalMemId) continue;
             if (_regions.ContainsKey(id)) continue;
-            var charge = ChargeFor(uid, p, isGlobal: false, obj, op);
+            var charge = ChargeFor(creator?.Uid, p, isGlobal: false, obj, op);
             MemoryRegion region;
             try { region = MemoryRegion.Create(id, p, isGlobal: false); }
             catch { charge.Dispose(); throw; }
             region.Charge = charge;
+            region.Access = creator?.NewObject() ?? ObjectAccess.Everyone;
             _regions.Add(id, region);
             _lastAssigned = id;
             return region;

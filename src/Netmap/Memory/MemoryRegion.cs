@@ -33,8 +33,9 @@ internal sealed class MemoryRegion : IDisposable
     public int Users { get; set; }
     /// <summary>What the region costs (memory, a region, its memfd), charged to its creator; given back on dispose.</summary>
     public ResourceCharge? Charge { get; set; }
-    /// <summary>The uid that created the region (its owner for access checks); null for the global region.</summary>
-    public uint? Creator => Charge?.Uid;
+    /// <summary>Who made the region and who else may put ports into it (@N, @share=) or map it; everyone for the
+    /// global region.</summary>
+    public ObjectAccess Access { get; set; } = ObjectAccess.Everyone;
 
     /// <summary>Region offset of our kring table.</summary>
     public long KringTableOffset => MemSize + RegionHeader.Size;

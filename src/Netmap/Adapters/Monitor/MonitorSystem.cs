@@ -40,7 +40,7 @@ internal sealed class MonitorSystem : IDisposable
     /// default, above 4096 is clamped; 1 becomes 2, the smallest ring we make). <paramref name="relayed"/>: the
     /// monitor's wakeups may have to come from other processes (netmapd).
     /// </summary>
-    public MonitorAdapter Create(NetmapAdapter port, RegisterFlags flags, uint txSlots, uint rxSlots, bool relayed, uint uid)
+    public MonitorAdapter Create(NetmapAdapter port, RegisterFlags flags, uint txSlots, uint rxSlots, bool relayed, AccessCaller caller)
     {
         const string op = "REGISTER";
         if (port is MonitorAdapter || port.Registrations == 0)
@@ -56,7 +56,7 @@ internal sealed class MonitorSystem : IDisposable
         uint rxd = BoundSlots(rxSlots, port.RxSlots != 0 ? port.RxSlots : port.TxSlots);
         parent ??= new MonitorParent(port);
         string name = $"{port.Name}/{(zeroCopy ? "z" : "")}{(watchRx ? "r" : "")}{(watchTx ? "t" : "")}#{parent.NextId}";
-        var charge = _allocators.Quota.Open(uid);
+        var charge = _allocators.Quota.Open(caller.Uid);
         MonitorAdapter m;
         try
         {
@@ -69,6 +69,7 @@ internal sealed class MonitorSystem : IDisposable
             throw;
         }
         m.Charge = charge;
+        m.Access = caller.NewObject();
         parent.NextId++;
         _parents[port] = parent;
         return m;

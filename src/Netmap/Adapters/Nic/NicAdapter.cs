@@ -73,7 +73,7 @@ internal sealed class NicAdapter : NetmapAdapter
     /// NetmapException and leaves nothing behind on failure.
     /// </summary>
     public static NicAdapter Create(string name, ulong netns, NicBackendKind backend, in NmReqRegister req, AllocatorRegistry allocators,
-        Action<string>? log, Action<NicAdapter> onUnused, uint uid)
+        Action<string>? log, Action<NicAdapter> onUnused, AccessCaller caller)
     {
         if (backend == NicBackendKind.Auto && Tap.TapAttachment.IsExistingTap(name)) backend = NicBackendKind.Tap;
         bool tap = backend == NicBackendKind.Tap;
@@ -99,7 +99,7 @@ internal sealed class NicAdapter : NetmapAdapter
             int q = kind == NicBackendKind.Xdp ? queues : 1;
             try
             {
-                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused, uid);
+                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused, caller);
             }
             catch (NetmapException e) when (backend == NicBackendKind.Auto && kind == NicBackendKind.Xdp && e.Errno != Errno.EPERM)
             {
@@ -123,7 +123,7 @@ internal sealed class NicAdapter : NetmapAdapter
     public const int BaseDescriptors = 8;
 
     private static NicAdapter CreateWith(NicBackendKind kind, string name, int ifIndex, ulong netns, int queues, uint txSlots, uint rxSlots,
-        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused, uint uid)
+        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused, AccessCaller caller)
     {
         var (txKind, rxKind) = kind switch
         {
@@ -131,12 +131,12 @@ internal sealed class NicAdapter : NetmapAdapter
             NicBackendKind.Packet => (KringKind.PacketTx, KringKind.PacketRx),
             _ => (KringKind.TapTx, KringKind.TapRx),
         };
-        var charge = allocators.Quota.Open(uid);
+        var charge = allocators.Quota.Open(caller.Uid);
         MemoryRegion region;
         try
         {
             charge.Add(ResourceKind.Ports, 1, name, "REGISTER").Add(ResourceKind.Descriptors, BaseDescriptors + 2 * queues, name, "REGISTER");
-            region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0), uid, name);
+            region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0), caller, name);
         }
         catch
         {

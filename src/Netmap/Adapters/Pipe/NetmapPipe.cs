@@ -20,6 +20,8 @@ internal sealed class NetmapPipe
     public BufferOwner Buffers { get; }
     /// <summary>What the pipe costs its creator (the pipe and its two kick lines), given back in <see cref="Destroy"/>.</summary>
     public ResourceCharge? Charge { get; set; }
+    /// <summary>Who owns the pipe (its creator) and who else may open its ends.</summary>
+    public ObjectAccess Access { get; set; } = ObjectAccess.Everyone;
     public PipeEnd Master { get; private set; } = null!;
     public PipeEnd Slave { get; private set; } = null!;
 
