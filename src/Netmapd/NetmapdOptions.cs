@@ -1,11 +1,12 @@
-using Netmap.Engine;
+using Netmap;
 using Netmap.Hosting.Daemon;
 
 namespace Netmapd;
 
 /// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help, the VALE
 /// switch's --vale-workers N, --vale-spin-us U, --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]] (repeatable), and the
-/// engine's limits --max-* (<see cref="LimitFlags"/>).</summary>
+/// ownership default --default-mode MODE, and the limits (<see cref="NetmapdLimits"/>: --max-connections N,
+/// --max-connections-per-user N, the engine's --max-memory-per-user SIZE, ...).</summary>
 internal sealed class NetmapdOptions
 {
     /// <summary>Set (to a status file path) in the daemon a <c>--detach</c> launcher starts; see <see cref="Detach"/>.</summary>
@@ -14,11 +15,17 @@ internal sealed class NetmapdOptions
     public const string Usage = """
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
-                       [--interfaces root|all|none|UID[,UID...]] [--default-mode MODE] [--max-LIMIT[-per-user] N]...
+                       [--interfaces root|all|none|UID[,UID...]] [--default-mode MODE]
+                       [--max-connections N] [--max-connections-per-user N] [--descriptor-reserve N]
+                       [--request-threads N]
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
-                            $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others)
-          --group NAME|GID  give the socket file this group (mode 0660), so its members may connect
+                            $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others).
+                            A missing directory is created 0700 (0750 with --group); an existing one must be
+                            owned by netmapd's uid or root and writable by nobody else (sticky /tmp excepted).
+                            netmapd.pid beside the socket records the daemon (pid, start time)
+          --group NAME|GID  give the socket file this group (mode 0660), so its members may connect; the
+                            directory is made searchable by the group when netmapd owns it
           --detach          start the daemon in its own session and exit 0 once it listens (1 if it failed)
           --interfaces WHO  which clients may put Linux interfaces into netmap mode and attach them to
                             switches (netmapd holds the privileges: CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF):
@@ -40,30 +47,13 @@ internal sealed class NetmapdOptions
                             (default 50 µs; 0 sleeps at once: fewer CPU cycles, a wakeup per burst)
           --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]
                             forward on switch SWITCH (e.g. vale1) with a custom lookup: TYPE (namespace
-                            and name) of ASSEMBLY implementing Netmap.Adapters.Vale.IValeLookup, or the
+                            and name) of ASSEMBLY implementing Netmap.IValeLookup, or the
                             only such type when TYPE is empty; made with its public constructor taking
                             ARG (a string, everything after the second ':') or its parameterless one.
                             The switch is created at start and stays. Repeat for more switches.
                             Exit 1, naming the switch and the assembly, when it cannot be loaded.
 
-        Limits (what clients may make netmapd hold; a request past one is refused with ENOMEM and a message
-        naming the limit, e.g. "uid 1000 holds 512 MiB of shared memory ... (limit --max-memory-per-user 512M)";
-        each takes a number, SIZE also K, M, G or T; "none" lifts it; root is counted like any user):
-          --max-memory SIZE, --max-memory-per-user SIZE
-                            shared memory (regions' memfds; the global region counts in the total only);
-                            default half the RAM in all, a quarter per user
-          --max-regions N, --max-regions-per-user N          private regions (default 1024, 256)
-          --max-ports N, --max-ports-per-user N              VALE ports (persistent ones too, counted against
-                            their creator), monitors, null ports, interfaces (default 4096, 256)
-          --max-pipes N, --max-pipes-per-user N              pipes (default 4096, 256)
-          --max-extra-buffers N, --max-extra-buffers-per-user N
-                            extra buffers held by registrations (default 4194304, 1048576); a REGISTER gets
-                            what its limits leave (netmap's "up to nr_extra_bufs", the count is written back)
-          --max-extra-buffers-per-registration N             at most 524288, netmap's clamp (the default)
-          --max-fds N, --max-fds-per-user N                  descriptors netmapd holds for the objects (kick
-                            lines, memfds, interfaces' kernel objects); default three quarters of its
-                            descriptor limit in all (the rest is for connections), a quarter per user
-        """;
+        """ + NetmapdLimits.Usage;
 
     public string SocketPath { get; set; } = DaemonLocator.SocketPath;
     public string? Group { get; set; }
@@ -80,65 +70,10 @@ internal sealed class NetmapdOptions
     public HashSet<uint>? InterfaceUids { get; set; } = new();
     /// <summary>--interfaces none: no client may open Linux interfaces.</summary>
     public bool NoInterfaces { get; set; }
+    /// <summary>Every cap of the daemon (--max-* and friends).</summary>
+    public NetmapdLimits Limits { get; } = new();
     /// <summary>--default-mode: mode bits of objects created without one.</summary>
     public uint DefaultMode { get; set; } = Netmap.Memory.ObjectAccess.DefaultMode;
-
-    /// <summary>The --max-* flags given, by flag (long.MaxValue for "none"); the others keep their defaults.</summary>
-    public Dictionary<string, long> Limits { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>Every limit flag, whether it takes a size (K/M/G/T suffixes), and how it sets <see cref="EngineLimits"/>.</summary>
-    public static readonly (string Flag, bool Size, Func<EngineLimits, long, EngineLimits> Set)[] LimitFlags =
-    [
-        ("--max-memory", true, (l, v) => l with { MaxMemory = v }),
-        ("--max-memory-per-user", true, (l, v) => l with { MaxMemoryPerUser = v }),
-        ("--max-regions", false, (l, v) => l with { MaxRegions = v }),
-        ("--max-regions-per-user", false, (l, v) => l with { MaxRegionsPerUser = v }),
-        ("--max-ports", false, (l, v) => l with { MaxPorts = v }),
-        ("--max-ports-per-user", false, (l, v) => l with { MaxPortsPerUser = v }),
-        ("--max-pipes", false, (l, v) => l with { MaxPipes = v }),
-        ("--max-pipes-per-user", false, (l, v) => l with { MaxPipesPerUser = v }),
-        ("--max-extra-buffers", false, (l, v) => l with { MaxExtraBuffers = v }),
-        ("--max-extra-buffers-per-user", false, (l, v) => l with { MaxExtraBuffersPerUser = v }),
-        ("--max-extra-buffers-per-registration", false, (l, v) => l with { MaxExtraBuffersPerRegistration = v }),
-        ("--max-fds", false, (l, v) => l with { MaxDescriptors = v }),
-        ("--max-fds-per-user", false, (l, v) => l with { MaxDescriptorsPerUser = v }),
-    ];
-
-    /// <summary>The engine's limits: <see cref="EngineLimits.ForDaemon"/> for this machine, with the flags given.</summary>
-    public EngineLimits EngineLimits(long physicalMemory, long openFiles)
-    {
-        var limits = Netmap.Engine.EngineLimits.ForDaemon(physicalMemory, openFiles);
-        foreach (var (flag, _, set) in LimitFlags)
-            if (Limits.TryGetValue(flag, out long v)) limits = set(limits, v);
-        return limits;
-    }
-
-    /// <summary>"4096", "512M", "2G", "none"; null with <paramref name="error"/> when it is none of these.</summary>
-    internal static long? ParseLimit(string flag, string text, bool size, out string? error)
-    {
-        error = null;
-        if (text == "none") return long.MaxValue;
-        int shift = 0;
-        string digits = text;
-        if (size && text.Length > 1)
-        {
-            shift = char.ToUpperInvariant(text[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 };
-            if (shift != 0) digits = text[..^1];
-        }
-        if (!long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n)
-            || n > (long.MaxValue >> shift))
-        {
-            error = $"{flag}: '{text}' is not {(size ? "a size (N, NK, NM, NG, NT)" : "a count")} or none";
-            return null;
-        }
-        long v = n << shift;
-        if (flag == "--max-extra-buffers-per-registration" && v > Netmap.Engine.EngineLimits.NetmapExtraBufferClamp)
-        {
-            error = $"{flag}: {v} is above netmap's clamp of {Netmap.Engine.EngineLimits.NetmapExtraBufferClamp}";
-            return null;
-        }
-        return v;
-    }
 
     public const int MaxValeWorkers = 64;
     public const int MaxValeSpinMicroseconds = 1_000_000;
@@ -227,22 +162,22 @@ internal sealed class NetmapdOptions
                         o.InterfaceUids = uids;
                     }
                     break;
+                case var limit when NetmapdLimits.IsFlag(limit):
+                    if (!TakeValue(args, ref i, inline, a, out var n, out error)) return null;
+                    o.Limits.TrySet(a, n, out error);
+                    if (error is not null) return null;
+                    break;
                 case "--help" or "-h":
                     o.Help = true;
                     break;
                 case "--default-mode":
                     if (!TakeValue(args, ref i, inline, a, out var modeText, out error)) return null;
-                    if (Netmap.Api.PortSpecParser.ParseMode(modeText) is not uint mode)
+                    if (Netmap.PortSpecParser.ParseMode(modeText) is not uint mode)
                     {
                         error = $"--default-mode: '{modeText}' is not an octal mode 0..0777 (e.g. 0600, 0660)";
                         return null;
                     }
                     o.DefaultMode = mode;
-                    break;
-                case var limit when Array.FindIndex(LimitFlags, f => f.Flag == limit) is int li and >= 0:
-                    if (!TakeValue(args, ref i, inline, a, out var limitText, out error)) return null;
-                    if (ParseLimit(a, limitText, LimitFlags[li].Size, out error) is not long limitValue) return null;
-                    o.Limits[a] = limitValue;
                     break;
                 default:
                     error = $"unknown argument '{args[i]}'";

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Netmap;
 using Netmap.Engine;
 using Netmap.Hosting.Daemon;
 
@@ -24,7 +25,8 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         {
             engine.UseValeWorkers(options.ValeWorkers, TimeSpan.FromMicroseconds(options.ValeSpinMicroseconds));
             engine.DefaultMode = options.DefaultMode;
-            engine.Limits = options.EngineLimits(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Netmap.Interop.ProcessInfo.OpenFileLimit);
+            // RLIMIT_NOFILE is already raised to its hard limit (Program): the engine's descriptor budget is a share of it.
+            engine.Limits = options.Limits.EngineLimits(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Netmap.Interop.DescriptorLimit.Get().Soft);
             if (options.NoInterfaces) engine.InterfacePolicy = _ => false;
             else if (options.InterfaceUids is { } allowed)
             {
@@ -36,7 +38,7 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
                 engine.SetValeLookup(l.Spec.Switch, new GuardedValeLookup(l.Lookup, l.Spec.Switch, m => logger.LogError("{Message}", m)));
                 logger.LogInformation("{Switch}: lookup {Type} from {Assembly}", l.Spec.Switch, l.Lookup.GetType().FullName, l.Spec.AssemblyPath);
             }
-            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug));
+            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug), options.Limits.ForServer());
         }
         catch
         {
@@ -46,6 +48,9 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         _engine = engine;
         logger.LogInformation("netmapd listening on {SocketPath} (VALE: {Workers} forwarding thread(s), spin {Spin} us)",
             _server.SocketPath, options.ValeWorkers, options.ValeSpinMicroseconds);
+        var limits = _server.Limits;
+        logger.LogInformation("limits: {Max} connections, {PerUser} per user; {Descriptors} descriptors (RLIMIT_NOFILE), {Reserve} kept free; {Threads} request threads",
+            limits.MaxConnections, limits.MaxConnectionsPerUser, _server.DescriptorLimit, limits.DescriptorReserve, limits.RequestThreads);
         return Task.CompletedTask;
     }
 

@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging.Console;
 using Netmapd;
 
 // netmapd: serves the netmap engine to client processes over an AF_UNIX SOCK_SEQPACKET socket.
+// First, before the runtime installs its handlers: SIGINT/SIGTERM inherited as ignored (netmapd & in a script) get
+// their default back, so that the host's shutdown on SIGINT/SIGTERM works as in a terminal.
+Netmap.Tools.StopSignal.ResetIgnoredSignals();
 var options = NetmapdOptions.Parse(args, out var error);
 if (options is null)
 {
@@ -18,6 +21,11 @@ if (options.Help)
     return 0;
 }
 if (options.Detach) return Detach.Run(options, args);
+
+// Descriptors: as many as the hard limit allows (connections, regions and kernel queues are descriptors); the server
+// keeps a reserve below it and refuses work before an allocation could fail.
+try { Netmap.Interop.DescriptorLimit.RaiseToHard(); }
+catch (Netmap.NetmapException e) { Console.Error.WriteLine($"netmapd: {e.Message} (continuing with the current limit)"); }
 
 // Custom VALE lookups: loaded before the host, so that a bad plugin is a clean start failure (exit 1, one line).
 var lookups = new List<LoadedValeLookup>();

@@ -5,8 +5,9 @@ using Netmap.Adapters;
 using Netmap.Hosting;
 using Netmap.Interop;
 using Netmap.Rings;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// An open netmap port: libnetmap's nmport_d plus the NIOCTXSYNC / NIOCRXSYNC / poll() of the original.
@@ -29,9 +30,19 @@ public sealed class NetmapPort : IDisposable
     private readonly bool _txPoll;
     private readonly long _spinTicks;
     private readonly Rings.RingBackend[] _backends;
-    /// <summary>Descriptors a waiter polls (the kick kick line, then the kernel queues of an interface) and their events.</summary>
-    private readonly int[] _waitFds;
-    private readonly short[] _waitIn, _waitOut, _waitBoth;
+    /// <summary>Descriptors a waiter polls (the kick line, the daemon connection while it is there, then the kernel
+    /// queues of an interface) and their events.</summary>
+    private int[] _waitFds = [];
+    private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
+    /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
+    private int _hangupSlot;
+    /// <summary>The kick line and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
+    private readonly int[] _wakeFds;
+    /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
+    /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
+    /// (woken by it) and Linux interfaces (whose XDP program and sockets' binding it holds) do not.</summary>
+    private readonly bool _outlivesDaemon;
+    private string? _failure;
     private Interop.EpollSet? _epoll;
     private int _curTx, _curRx;
     private bool _disposed;
@@ -65,12 +76,12 @@ public sealed class NetmapPort : IDisposable
         FirstTxRing = firstTx; FirstRxRing = firstRx;
         foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
         _backends = OpenBackends(mem, reg.BackendFds, owner);
-        _waitFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        _wakeFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        _outlivesDaemon = _tx.Concat(_rx).All(k => k.Kind is KringKind.PipeTx or KringKind.PipeRx or KringKind.Null);
+        // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
+        BuildWaitSet(channel.HangupFd);
         var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
         _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
-        _waitIn = _waitFds.Select(_ => Libc.POLLIN).ToArray();
-        _waitOut = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : Libc.POLLOUT).ToArray();
-        _waitBoth = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : (short)(Libc.POLLIN | Libc.POLLOUT)).ToArray();
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -84,10 +95,13 @@ public sealed class NetmapPort : IDisposable
     public IReadOnlyList<NetmapRing> TxRings { get; }
     /// <summary>Bound RX rings, from <see cref="FirstRxRing"/> on.</summary>
     public IReadOnlyList<NetmapRing> RxRings { get; }
-    /// <summary>Index (in the netmap_if) of the first bound TX / RX ring.</summary>
+    /// <summary>Index (in the netmap_if) of the first bound TX ring.</summary>
     public int FirstTxRing { get; }
+    /// <summary>Index (in the netmap_if) of the first bound RX ring.</summary>
     public int FirstRxRing { get; }
+    /// <summary>nr_tx_slots: slots per TX ring.</summary>
     public uint TxSlots { get; }
+    /// <summary>nr_rx_slots: slots per RX ring.</summary>
     public uint RxSlots { get; }
     /// <summary>nr_mem_id of the port's region.</summary>
     public ushort MemId { get; }
@@ -108,9 +122,17 @@ public sealed class NetmapPort : IDisposable
         get
         {
             if (_backends.Length == 0) return _registration.KickFd;
-            return (_epoll ??= Interop.EpollSet.Create(_waitFds, Spec.Spec)).Fd;
+            return (_epoll ??= Interop.EpollSet.Create(_wakeFds, Spec.Spec)).Fd;
         }
     }
+
+    /// <summary>
+    /// Why the port lost its engine, or null while it has one: "netmapd at PATH closed the connection" once netmapd
+    /// died (or shut down). The rings stay mapped, so TxSync/RxSync keep working on the memory (a pipe's peer may
+    /// still be there), but nothing the daemon did (VALE forwarding, monitor wakeups, an interface's netmap mode)
+    /// happens any more; <see cref="Poll"/> reports <see cref="PollEvents.Error"/>. Always null on an embedded engine.
+    /// </summary>
+    public string? Failure => _failure ??= _channel.Failure;
 
     /// <summary>Opens <paramref name="spec"/> (netmap's port-name grammar) in netmapd, starting it if needed.</summary>
     public static NetmapPort Open(string spec, NetmapPortOptions? options = null) => Open(spec, NetmapHost.Default, options);
@@ -287,14 +309,18 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line
-    /// with "need kick" armed so the peer wakes it. Returns None on timeout.
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line (and
+    /// the daemon connection) with "need kick" armed so the peer wakes it. Returns None on timeout. When the port's
+    /// netmapd goes away (<see cref="Failure"/> says why), the Poll that sees it returns Error; from then on a port
+    /// that needs the daemon (VALE, monitor, Linux interface) returns Error at once instead of sleeping, while a pipe
+    /// (whose data and wakeups go from client to client) polls as before.
     /// </summary>
     public PollEvents Poll(PollEvents events, int timeoutMs)
     {
         long start = Stopwatch.GetTimestamp();
         long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
         var ready = SyncAndCheck(events);
+        if (_failure is not null && !_outlivesDaemon) return ready | PollEvents.Error;
         if (ready != PollEvents.None || timeoutMs == 0) return ready;
         long spinEnd = Math.Min(deadline, start + _spinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
@@ -312,14 +338,14 @@ public sealed class NetmapPort : IDisposable
             long now = Stopwatch.GetTimestamp();
             if (now >= deadline) { Arm(events, false); return PollEvents.None; }
             int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
-            if (_backends.Length == 0)
+            if (_waitFds.Length == 1)
             {
                 FdPoll.WaitReadable(_registration.KickFd, waitMs);
                 DrainKick();
                 continue;
             }
-            // A Linux interface: the kernel queues wake us; the kick line (first) is drained only when it fired, so a
-            // kernel wakeup costs no extra read(2).
+            // The kernel queues of a Linux interface and the daemon connection wake us too; the kick line (first) is
+            // drained only when it fired, so a kernel wakeup costs no extra read(2).
             FdPoll.Wait(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
             {
                 PollEvents.Out => _waitOut,
@@ -327,7 +353,34 @@ public sealed class NetmapPort : IDisposable
                 _ => _waitBoth,
             }, revents, waitMs);
             if (revents[0] != 0) DrainKick();
+            if (_hangupSlot >= 0 && (revents[_hangupSlot] & FdPoll.HangupEvents) != 0 && DaemonGone())
+            {
+                Arm(events, false);
+                return SyncAndCheck(events) | PollEvents.Error;
+            }
         }
+    }
+
+    /// <summary>Out of line: records why, once the connection reported a hangup; a port that outlives the daemon stops
+    /// watching the connection (it would stay readable and turn every sleep into a spin).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DaemonGone()
+    {
+        _failure ??= _channel.Failure;
+        if (_failure is null) return false;
+        if (_outlivesDaemon) BuildWaitSet(-1);
+        return true;
+    }
+
+    /// <summary>The descriptors Poll sleeps on: the kick line, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
+    private void BuildWaitSet(int hangupFd)
+    {
+        _hangupSlot = hangupFd >= 0 ? 1 : -1;
+        _waitFds = hangupFd >= 0 ? [_wakeFds[0], hangupFd, .. _wakeFds[1..]] : _wakeFds;
+        short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
+        _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
+        _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
+        _waitBoth = _waitFds.Select((_, i) => Events(i, (short)(Libc.POLLIN | Libc.POLLOUT))).ToArray();
     }
 
     /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your

@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// The values of a port spec's <c>@conf:</c> option, exactly as given (null = key not given).
@@ -46,7 +47,7 @@ public sealed record PortConfig
 
     /// <summary>Key <c>backend</c> (our extension, Linux interfaces only): <c>auto</c> (AF_XDP, else AF_PACKET),
     /// <c>xdp</c> or <c>afpacket</c>. Sent as option NETMAP_REQ_OPT_IF_BACKEND.</summary>
-    public Adapters.Nic.NicBackendKind? Backend { get; init; }
+    public NicBackendKind? Backend { get; init; }
 
     /// <summary>Key <c>mode</c> (our extension, octal like a file's mode, e.g. <c>0660</c>): who besides the creator may
     /// see (r) and use (w) the switch, port, pipe and region this open creates; what exists already keeps its own.

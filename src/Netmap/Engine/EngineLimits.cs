@@ -1,6 +1,6 @@
 using Netmap.Memory;
 
-namespace Netmap.Engine;
+namespace Netmap;
 
 /// <summary>
 /// What an engine may spend on its clients, per user (uid) and in all: shared memory, regions, ports, pipes, extra

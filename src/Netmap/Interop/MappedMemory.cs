@@ -69,11 +69,11 @@ internal sealed unsafe class MappedMemory : IDisposable
     {
         int seals = Libc.fcntl(fd, Libc.F_GET_SEALS, 0);
         if (seals < 0)
-            throw NetmapException.Create(owner, "mmap", Abi.Errno.EACCES, $"the region descriptor is not a sealable memfd ({SystemError.Name(Libc.LastErrno)}): refusing to map it");
+            throw NetmapException.Create(owner, "mmap", Errno.EACCES, $"the region descriptor is not a sealable memfd ({SystemError.Name(Libc.LastErrno)}): refusing to map it");
         if ((seals & RegionSeals) != RegionSeals)
-            throw NetmapException.Create(owner, "mmap", Abi.Errno.EACCES, $"the region memfd is not sealed against resizing (seals 0x{seals:x}, need 0x{RegionSeals:x}): refusing to map it");
+            throw NetmapException.Create(owner, "mmap", Errno.EACCES, $"the region memfd is not sealed against resizing (seals 0x{seals:x}, need 0x{RegionSeals:x}): refusing to map it");
         if (size < minLength || size <= 0)
-            throw NetmapException.Create(owner, "mmap", Abi.Errno.EFAULT, $"the region memfd holds {size} bytes, fewer than the {minLength} the reply describes");
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"the region memfd holds {size} bytes, fewer than the {minLength} the reply describes");
         return size;
     }
 

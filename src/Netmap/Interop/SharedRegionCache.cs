@@ -26,7 +26,7 @@ internal static unsafe class SharedRegionCache
             {
                 Libc.close(fd);
                 if (entry.Map.Length != size)
-                    throw NetmapException.Create(owner, "mmap", Abi.Errno.EFAULT, $"the region memfd holds {size} bytes, its mapping here {entry.Map.Length}");
+                    throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"the region memfd holds {size} bytes, its mapping here {entry.Map.Length}");
                 Maps[key] = (entry.Map, entry.Refs + 1);
                 return entry.Map;
             }

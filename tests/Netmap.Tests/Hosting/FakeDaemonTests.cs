@@ -36,7 +36,7 @@ public sealed class FakeDaemonTests : IDisposable
             ref var h = ref RequestMessage.Header(request);
             RequestMessage.At<NmReqRegister>(request, h.Body).MemSize = memSize;
             var reply = new byte[ReplyHeader.Size + n];
-            MemoryMarshal.Write(reply, new ReplyHeader { MessageLength = n, Token = 1 });
+            MemoryMarshal.Write(reply, new ReplyHeader { MessageLength = n, Token = 1, Sequence = 1 });
             request.AsSpan(0, n).CopyTo(reply.AsSpan(ReplyHeader.Size));
             using var kick = KickLine.Create("fake");
             conn.Send(reply, [memfd, kick.WaitFd]);

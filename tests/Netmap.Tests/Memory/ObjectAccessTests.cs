@@ -37,7 +37,7 @@ public sealed class ObjectAccessTests
     public void Demand_NamesTheObjectItsOwnerAndTheMode()
     {
         var e = Assert.Throws<NetmapException>(() => new ObjectAccess(0, 0, 0x180).Demand(Caller(65534), AccessRight.Use, "vale0:p", "vale0:p", "NIOCCTRL REGISTER"));
-        Assert.Equal(Netmap.Abi.Errno.EACCES, e.Errno);
+        Assert.Equal(Netmap.Errno.EACCES, e.Errno);
         Assert.Equal("vale0:p: NIOCCTRL REGISTER: EACCES, vale0:p belongs to uid 0 (mode 0600): uid 65534 may not use it", e.Message);
     }
 

@@ -174,7 +174,7 @@ public sealed class OwnershipScenarioTests(ITestOutputHelper log) : IDisposable
         string ns = lab.Namespace("pol");
         var (dev, _) = lab.Veth(peerNamespace: ns);
         string name = "valeo8:" + dev;
-        NetmapControl.ValeAttach(name, host: Root, backend: Adapters.Nic.NicBackendKind.Packet);
+        NetmapControl.ValeAttach(name, host: Root, backend: NicBackendKind.Packet);
         try
         {
             Assert.Contains($"failed to enable polling on {name}: Permission denied", ValeCtl(65534, "-p", name, "-C", "0,0").Err);
