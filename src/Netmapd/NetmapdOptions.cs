@@ -17,7 +17,8 @@ internal sealed class NetmapdOptions
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
                        [--interfaces root|all|none|UID[,UID...]] [--default-mode MODE]
                        [--max-connections N] [--max-connections-per-user N] [--descriptor-reserve N]
-                       [--request-threads N]
+                       [--request-threads N] [--max-memory[-per-user] SIZE]
+                       [--max-{regions,ports,pipes,extra-buffers,fds}[-per-user] N] [--max-extra-buffers-per-registration N]
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
                             $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others).

@@ -51,8 +51,8 @@ public sealed record EngineLimits
         long fds = Math.Max(256, openFiles);
         return new EngineLimits
         {
-            MaxMemory = Math.Max(1L << 30, physicalMemory / 2),
-            MaxMemoryPerUser = Math.Max(512L << 20, physicalMemory / 4),
+            MaxMemory = Math.Max(1L << 30, physicalMemory / 2 & ~((1L << 20) - 1)), // whole MiB
+            MaxMemoryPerUser = Math.Max(512L << 20, physicalMemory / 4 & ~((1L << 20) - 1)),
             MaxRegions = 1024, MaxRegionsPerUser = 256,
             MaxPorts = 4096, MaxPortsPerUser = 256,
             MaxPipes = 4096, MaxPipesPerUser = 256,
