@@ -18,23 +18,30 @@ public sealed record EngineLimits
 
     /// <summary>Bytes of shared memory (every region's memfd size; the global region counts in the total only).</summary>
     public long MaxMemory { get; init; } = long.MaxValue;
+    /// <summary>Bytes of shared memory one uid's regions may take.</summary>
     public long MaxMemoryPerUser { get; init; } = long.MaxValue;
     /// <summary>Private memory regions.</summary>
     public long MaxRegions { get; init; } = long.MaxValue;
+    /// <summary>Private memory regions of one uid.</summary>
     public long MaxRegionsPerUser { get; init; } = long.MaxValue;
     /// <summary>VALE ports (persistent ones included), monitors, null ports and interfaces in netmap mode.</summary>
     public long MaxPorts { get; init; } = long.MaxValue;
+    /// <summary>Ports of one uid.</summary>
     public long MaxPortsPerUser { get; init; } = long.MaxValue;
     /// <summary>Pipes (a pipe is both its ends).</summary>
     public long MaxPipes { get; init; } = long.MaxValue;
+    /// <summary>Pipes of one uid.</summary>
     public long MaxPipesPerUser { get; init; } = long.MaxValue;
     /// <summary>Extra buffers held by registrations.</summary>
     public long MaxExtraBuffers { get; init; } = long.MaxValue;
+    /// <summary>Extra buffers one uid's registrations hold.</summary>
     public long MaxExtraBuffersPerUser { get; init; } = long.MaxValue;
+    /// <summary>Extra buffers one registration gets at most (netmap's clamp by default, never more).</summary>
     public long MaxExtraBuffersPerRegistration { get; init; } = NetmapExtraBufferClamp;
     /// <summary>Descriptors the engine holds for its objects (two per kick line, one per region memfd, an interface's
     /// kernel objects).</summary>
     public long MaxDescriptors { get; init; } = long.MaxValue;
+    /// <summary>Descriptors the engine holds for one uid's objects.</summary>
     public long MaxDescriptorsPerUser { get; init; } = long.MaxValue;
 
     /// <summary>No limit but netmap's clamp of extra buffers per registration.</summary>

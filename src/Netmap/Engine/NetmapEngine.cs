@@ -727,7 +727,6 @@ public sealed class NetmapEngine : IDisposable
         RegistrationCount--;
         var a = reg.Adapter;
         var region = a.Region;
-        var mem = region.Mapping;
 
         // Extra buffers: the ledger knows which are this registration's; the list in ni_bufs_head is only a hint of
         // where the user keeps them (those now in a live ring or list move to its owner, the rest are freed).
