@@ -27,6 +27,7 @@ public enum Errno
     EMSGSIZE = 90,
     EPROTO = 71,
     ENOTSOCK = 88,
+    ENOBUFS = 105,
     EOPNOTSUPP = 95,
     ENETDOWN = 100,
     ECONNREFUSED = 111,

@@ -16,4 +16,6 @@ internal sealed class Registration
     public required int RxLast { get; init; }
     public required bool Exclusive { get; init; }
     public required RegisterFlags Flags { get; init; }
+    /// <summary>The nmreq_register REGISTER wrote back (re-sent to a process adopting the descriptor).</summary>
+    public NmReqRegister Written { get; set; }
 }

@@ -15,10 +15,12 @@ internal sealed class DaemonChannel : IControlChannel
     private readonly SeqPacketSocket _socket;
     private readonly byte[] _reply = new byte[ReplyHeader.Size + RequestMessage.MaxSize + ReplyHeader.MaxDetail];
 
-    public DaemonChannel(string socketPath)
+    public DaemonChannel(string socketPath) : this(SeqPacketSocket.Connect(socketPath), socketPath) { }
+
+    public DaemonChannel(SeqPacketSocket socket, string socketPath)
     {
         SocketPath = socketPath;
-        _socket = SeqPacketSocket.Connect(socketPath);
+        _socket = socket;
     }
 
     public string SocketPath { get; }

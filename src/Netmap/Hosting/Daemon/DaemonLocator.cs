@@ -34,7 +34,14 @@ public static class DaemonLocator
     internal static DaemonChannel Connect(string? socketPath = null)
     {
         string path = socketPath ?? SocketPath;
-        try { return new DaemonChannel(path); }
+        return new DaemonChannel(ConnectSocket(path), path);
+    }
+
+    /// <summary>A connection to netmapd at <paramref name="path"/> (one netmap "open"), starting the daemon first if
+    /// nothing listens and autostart is allowed. Also what the C interposer's /dev/netmap open uses.</summary>
+    internal static SeqPacketSocket ConnectSocket(string path)
+    {
+        try { return SeqPacketSocket.Connect(path); }
         catch (NetmapException first) when (first.Errno is Errno.ENOENT or Errno.ECONNREFUSED)
         {
             if (Environment.GetEnvironmentVariable(NoAutostartVariable) == "1")
@@ -43,7 +50,7 @@ public static class DaemonLocator
             var deadline = Stopwatch.StartNew();
             while (true)
             {
-                try { return new DaemonChannel(path); }
+                try { return SeqPacketSocket.Connect(path); }
                 catch (NetmapException e) when (e.Errno is Errno.ENOENT or Errno.ECONNREFUSED && deadline.ElapsedMilliseconds < 10_000)
                 {
                     Thread.Sleep(20);
