@@ -59,17 +59,34 @@ public static class DaemonLocator
         }
     }
 
+    /// <summary>Connects to netmapd at <paramref name="path"/>; null when nothing listens there (no autostart).</summary>
+    internal static SeqPacketSocket? TryConnectSocket(string path)
+    {
+        try { return SeqPacketSocket.Connect(path); }
+        catch (NetmapException e) when (e.Errno is Errno.ENOENT or Errno.ECONNREFUSED) { return null; }
+    }
+
+    /// <summary>The command that starts netmapd for <paramref name="path"/> (executable first): what the autostart runs,
+    /// for callers that must spawn it themselves (the C interposer, whose process must not get .NET's child handling).
+    /// Throws when autostart is forbidden or no executable is found.</summary>
+    internal static string[] StartCommand(string path)
+    {
+        if (Environment.GetEnvironmentVariable(NoAutostartVariable) == "1")
+            throw new NetmapException(Errno.ECONNREFUSED, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one");
+        string exe = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable})");
+        return [exe, "--socket", path, "--detach"];
+    }
+
     private static readonly object StartLock = new();
 
     private static void Start(string path)
     {
         lock (StartLock)
         {
-            string exe = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable})");
+            var command = StartCommand(path);
+            string exe = command[0];
             var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            psi.ArgumentList.Add("--socket");
-            psi.ArgumentList.Add(path);
-            psi.ArgumentList.Add("--detach");
+            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
             Process? started;
             try { started = Process.Start(psi); }
             catch (System.ComponentModel.Win32Exception e)
