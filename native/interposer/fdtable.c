@@ -283,9 +283,12 @@ void nmi_maybe_adopt_received(int fd)
 	nmi_lookup_or_adopt(fd);
 }
 
+/* This process's pid, kept current across fork (getpid() is a system call: not on the sync path). */
+static volatile pid_t self_pid;
+
 int nmi_handle_usable(struct nmi_file *f)
 {
-	return f->handle && nmi_runtime_usable() && f->handle_pid == getpid();
+	return f->handle && !nmi_rt_forked && f->handle_pid == self_pid;
 }
 
 void nmi_set_registration(struct nmi_file *f, int *fds, int nfds, int nback, uint64_t nifp, uint64_t memsize,
@@ -323,7 +326,7 @@ void nmi_set_registration(struct nmi_file *f, int *fds, int nfds, int nback, uin
 		                        token, txpoll, name, err, sizeof err);
 		nmi_rt_leave(&old);
 		if (f->handle) {
-			f->handle_pid = getpid();
+			f->handle_pid = self_pid;
 			f->spin_ns = nmi_rt_spin_ns(f->handle);
 		} else {
 			fprintf(stderr, "netmap-interpose: %s (syncs go through netmapd)\n", err);
@@ -339,6 +342,7 @@ static void at_prepare(void) { pthread_mutex_lock(&table_lock); }
 static void at_parent(void) { pthread_mutex_unlock(&table_lock); }
 static void at_child(void)
 {
+	self_pid = getpid();
 	pthread_mutex_init(&table_lock, NULL);
 	if (nmi_rt_state == 1)
 		nmi_rt_forked = 1;
@@ -348,7 +352,11 @@ static void at_child(void)
 	}
 }
 
-static void install_once(void) { pthread_atfork(at_prepare, at_parent, at_child); }
+static void install_once(void)
+{
+	self_pid = getpid();
+	pthread_atfork(at_prepare, at_parent, at_child);
+}
 
 void nmi_atfork_install(void)
 {

@@ -97,11 +97,16 @@ static int real_wait(struct pollfd *p, nfds_t n, int64_t left_ns, const sigset_t
 
 int nmi_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *mask)
 {
-	struct nmi_file *stackf[64];
-	struct nmi_file **nf = n <= 64 ? stackf : calloc(n, sizeof *nf);
+	/* a few fds (the usual case: one to a handful of ports): everything on the stack, no allocation per call */
+	enum { SMALL = 8, SMALL_W = SMALL * (2 + NMI_MAX_FDS_PER_MSG) };
+	struct nmi_file *stackf[SMALL];
+	struct pollfd stackw[SMALL_W];
+	int stacko[SMALL_W];
+	int small = n <= SMALL;
 	int nwmax = (int)n * (2 + NMI_MAX_FDS_PER_MSG);
-	struct pollfd *w = malloc(sizeof *w * (size_t)(nwmax > 0 ? nwmax : 1));
-	int *owner = malloc(sizeof(int) * (size_t)(nwmax > 0 ? nwmax : 1));
+	struct nmi_file **nf = small ? stackf : calloc(n, sizeof *nf);
+	struct pollfd *w = small ? stackw : malloc(sizeof *w * (size_t)(nwmax > 0 ? nwmax : 1));
+	int *owner = small ? stacko : malloc(sizeof(int) * (size_t)(nwmax > 0 ? nwmax : 1));
 	int rc = -1;
 	if (!nf || !w || !owner) { errno = ENOMEM; goto out; }
 	int nothers = 0, nnm = 0;
@@ -182,9 +187,11 @@ int nmi_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *m
 	rc = 0;
 	for (nfds_t i = 0; i < n; i++) if (fds[i].revents) rc++;
 out:
-	if (nf && nf != stackf) free(nf);
-	free(w);
-	free(owner);
+	if (!small) {
+		free(nf);
+		free(w);
+		free(owner);
+	}
 	return rc;
 }
 
