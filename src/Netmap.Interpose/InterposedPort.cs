@@ -21,6 +21,9 @@ internal sealed class InterposedPort : IDisposable
         int own = Libc.fcntl_dupfd(memFd, Libc.F_DUPFD_CLOEXEC, 0);
         if (own < 0) throw SystemError.Last(owner, "dup of the region memfd");
         var map = SharedRegionCache.Acquire(own, owner);
+        // The mapping outlives its descriptor: hold none that a close-all loop of the program could close under us
+        // (the interposer keeps the region's memfd itself, as a hidden descriptor).
+        map.CloseDescriptor();
         try
         {
             var binding = new PortBinding(map, memSize, nifpOffset, kickFd, peerKickFd, queues, token, txPoll, localAdapter: null, spin: null, owner);
