@@ -29,7 +29,7 @@ internal sealed class NetmapdOptions
         VALE switches (forwarding runs in netmapd: clients' txsyncs only publish):
           --vale-workers N  forwarding threads (default 1, at most 64); each VALE port's TX rings are
                             served by one of them, assigned round robin as ports are created
-          --vale-spin-us U  how long an idle forwarding thread polls before it sleeps on its eventfd
+          --vale-spin-us U  how long an idle forwarding thread polls before it sleeps on its kick lines
                             (default 50 µs; 0 sleeps at once: fewer CPU cycles, a wakeup per burst)
           --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]
                             forward on switch SWITCH (e.g. vale1) with a custom lookup: TYPE (namespace

@@ -6,7 +6,7 @@ namespace Netmap.Adapters;
 
 /// <summary>
 /// Engine-side state of one netmap adapter (one pipe end, one null port...): its rings in a region, who binds
-/// them, and its wakeup eventfd. Lives only in the engine (embedded or netmapd); clients see the rings through
+/// them, and its wakeup kick line. Lives only in the engine (embedded or netmapd); clients see the rings through
 /// the region. All members are used under the engine lock.
 /// </summary>
 internal abstract class NetmapAdapter
@@ -43,10 +43,12 @@ internal abstract class NetmapAdapter
     /// <summary>Registrations currently bound to this adapter.</summary>
     public int Registrations { get; set; }
 
-    /// <summary>Woken when something arrives for this adapter's rings (or space frees up).</summary>
-    public abstract EventFd KickFd { get; }
-    /// <summary>The eventfd to write when this adapter's syncs publish to the peer, or null.</summary>
-    public abstract EventFd? PeerKickFd { get; }
+    /// <summary>Kicked when something arrives for this adapter's rings (or space frees up): its clients wait on
+    /// <see cref="KickLine.WaitFd"/>, whoever publishes to them signals <see cref="KickLine.SignalFd"/>.</summary>
+    public abstract KickLine Kick { get; }
+    /// <summary>The line this adapter's client syncs signal when they publish to the other side (a pipe's peer end, a
+    /// VALE port's forwarding worker), or null: clients get only its <see cref="KickLine.SignalFd"/>.</summary>
+    public abstract KickLine? PeerKick { get; }
 
     /// <summary>Host rings the port reports (0 for pipes, VALE and null ports).</summary>
     public ushort HostTxRings => (ushort)HostTx.Length;

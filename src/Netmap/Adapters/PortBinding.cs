@@ -23,7 +23,7 @@ internal sealed class PortBinding : IDisposable
     private readonly long _spinTicks;
     private readonly RingBackend[] _backends;
     private readonly int _kickFd;
-    /// <summary>Descriptors a waiter polls (the kick eventfd, then the kernel queues of an interface) and their events.</summary>
+    /// <summary>Descriptors a waiter polls (the kick line, then the kernel queues of an interface) and their events.</summary>
     private readonly int[] _waitFds;
     private readonly short[] _waitIn, _waitOut, _waitBoth;
     private bool _disposed;
@@ -31,8 +31,8 @@ internal sealed class PortBinding : IDisposable
     /// <param name="mem">the mapped region (owned by the caller)</param>
     /// <param name="memSize">nr_memsize; our region header follows it</param>
     /// <param name="nifpOffset">nr_offset</param>
-    /// <param name="kickFd">the port's wakeup descriptor</param>
-    /// <param name="peerKickFd">the peer's (pipes) or the forwarding worker's (VALE) wakeup descriptor, -1 if none</param>
+    /// <param name="kickFd">the wait end of the port's kick line</param>
+    /// <param name="peerKickFd">the signal end of the peer's (pipes) or the forwarding worker's (VALE) kick line, -1 if none</param>
     /// <param name="backendFds">Linux interfaces: one kernel descriptor per queue</param>
     /// <param name="token">the registration's sync token</param>
     /// <param name="txPoll">false with NR_NO_TX_POLL: poll() without Out does not flush TX rings</param>
@@ -225,7 +225,7 @@ internal sealed class PortBinding : IDisposable
                 DrainKick();
                 continue;
             }
-            // A Linux interface: the kernel queues wake us; the eventfd (first) is drained only when it fired, so a
+            // A Linux interface: the kernel queues wake us; the kick line (first) is drained only when it fired, so a
             // kernel wakeup costs no extra read(2).
             FdPoll.Wait(_waitFds, WaitEvents(events), revents, waitMs);
             if (revents[0] != 0) DrainKick();
@@ -277,7 +277,7 @@ internal sealed class PortBinding : IDisposable
     }
 
     /// <summary>Resets the kick descriptor after it was found readable.</summary>
-    public void DrainKick() => EventFd.Drain(_kickFd);
+    public void DrainKick() => KickLine.Drain(_kickFd);
 
     public void Dispose()
     {

@@ -72,8 +72,8 @@ public sealed class NetmapPort : IDisposable
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
 
-    /// <summary>The descriptor that becomes readable when the port may have become ready: the port's eventfd, or for a
-    /// Linux interface an epoll descriptor covering the eventfd and the kernel queues (readable when frames arrive;
+    /// <summary>The descriptor that becomes readable when the port may have become ready: the port's kick line, or for a
+    /// Linux interface an epoll descriptor covering the kick line and the kernel queues (readable when frames arrive;
     /// TX room on an interface comes back within TxSync, so wait for Out with <see cref="Poll"/>). For your own
     /// epoll/select loop: call <see cref="PrepareWait"/> before sleeping on it, and <see cref="Poll"/> with timeout 0 after.</summary>
     public int FileDescriptor
@@ -171,7 +171,7 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the eventfd
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line
     /// with "need kick" armed so the peer wakes it. Returns None on timeout.
     /// </summary>
     public PollEvents Poll(PollEvents events, int timeoutMs) => (PollEvents)_binding.Poll((PortEvents)events, timeoutMs);
@@ -180,10 +180,10 @@ public sealed class NetmapPort : IDisposable
     /// own event loop. Returns the events already ready (then do not sleep).</summary>
     public PollEvents PrepareWait(PollEvents events) => (PollEvents)_binding.PrepareWait((PortEvents)events);
 
-    /// <summary>Resets the eventfd after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
+    /// <summary>Resets the kick line after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
     public void AcknowledgeWakeup() => _binding.DrainKick();
 
-    /// <summary>Async wait for <paramref name="events"/>: a sleep on the eventfd on a pool thread, in slices so that
+    /// <summary>Async wait for <paramref name="events"/>: a sleep on the kick line on a pool thread, in slices so that
     /// cancellation is honoured within ~50 ms. Completes synchronously when the port is already ready.</summary>
     public ValueTask<PollEvents> WaitAsync(PollEvents events, CancellationToken cancellationToken = default)
     {

@@ -284,7 +284,7 @@ public sealed class NetmapEngine : IDisposable
         // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
         // the NIC's context). Only other processes need the workers.
         bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
-        return new RegisterResult(adapter.Region, reg.NifpOffset, adapter.KickFd, adapter.PeerKickFd, reg.Token,
+        return new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
             inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
     }
 
@@ -312,7 +312,7 @@ public sealed class NetmapEngine : IDisposable
         if (session.SyncBinding is null)
         {
             var r = MakeResult(session, reg);
-            session.SyncBinding = new PortBinding(r.Region.Mapping, r.Region.MemSize, reg.NifpOffset, r.Kick.Fd, r.PeerKick?.Fd ?? -1,
+            session.SyncBinding = new PortBinding(r.Region.Mapping, r.Region.MemSize, reg.NifpOffset, r.KickWaitFd, r.PeerSignalFd,
                 r.BackendFds ?? [], reg.Token, (reg.Flags & RegisterFlags.NoTxPoll) == 0, r.LocalAdapter, TimeSpan.Zero, reg.Adapter.Name);
         }
         var b = session.SyncBinding;

@@ -3,8 +3,8 @@ using Netmap.Interop;
 namespace Netmap.Hosting;
 
 /// <summary>
-/// The client's share of a registration: the mapped region (owned or borrowed), the eventfd to wait on, the
-/// eventfd to kick the peer with, and the sync token that tags the kring locks this registration takes.
+/// The client's share of a registration: the mapped region (owned or borrowed), the kick line's end to wait on, the
+/// peer's kick line's end to signal, and the sync token that tags the kring locks this registration takes.
 /// </summary>
 internal sealed class ChannelRegistration : IDisposable
 {

@@ -4,7 +4,7 @@ namespace Netmap.Interop;
 
 /// <summary>
 /// Every P/Invoke of the project. libc.so.6 is named exactly to avoid the loader's probe storm.
-/// Callers above Interop never see pointers: they go through <see cref="MappedMemory"/>, <see cref="EventFd"/>,
+/// Callers above Interop never see pointers: they go through <see cref="MappedMemory"/>, <see cref="KickLine"/>,
 /// <see cref="SeqPacketSocket"/> and friends.
 /// </summary>
 internal static unsafe partial class Libc
@@ -15,7 +15,7 @@ internal static unsafe partial class Libc
     public const uint MFD_CLOEXEC = 1;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
-    public const int AF_UNIX = 1, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000, SOCK_NONBLOCK = 0x800;
+    public const int AF_UNIX = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000, SOCK_NONBLOCK = 0x800;
     public const int SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_PEERCRED = 17, SO_SNDBUF = 7, SO_RCVBUF = 8;
     public const int MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x8, MSG_NOSIGNAL = 0x4000;
     public const int EINTR = 4, EAGAIN = 11;
@@ -46,10 +46,14 @@ internal static unsafe partial class Libc
     [LibraryImport(L, SetLastError = true)] public static partial int close(int fd);
     /// <summary>fcntl(fd, F_DUPFD_CLOEXEC, 0): a close-on-exec duplicate.</summary>
     [LibraryImport(L, EntryPoint = "fcntl", SetLastError = true)] public static partial int fcntl_dupfd(int fd, int cmd, int minFd);
-    public const int F_DUPFD_CLOEXEC = 1030;
+    public const int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800;
+    /// <summary>fcntl(fd, cmd, int arg) for the integer commands (F_GETFL, F_SETFL...).</summary>
+    [LibraryImport(L, EntryPoint = "fcntl", SetLastError = true)] public static partial int fcntl(int fd, int cmd, int arg);
     [LibraryImport(L, SetLastError = true)] public static partial nint read(int fd, void* buf, nuint n);
     [LibraryImport(L, SetLastError = true)] public static partial nint write(int fd, void* buf, nuint n);
     [LibraryImport(L, SetLastError = true)] public static partial int eventfd(uint initval, int flags);
+    [LibraryImport(L, SetLastError = true)] public static partial nint send(int fd, void* buf, nuint n, int flags);
+    [LibraryImport(L, SetLastError = true)] public static partial nint recv(int fd, void* buf, nuint n, int flags);
     [LibraryImport(L, SetLastError = true)] public static partial int poll(PollFd* fds, nuint nfds, int timeoutMs);
     [LibraryImport(L, SetLastError = true)] public static partial int socket(int domain, int type, int protocol);
     [LibraryImport(L, SetLastError = true)] public static partial int socketpair(int domain, int type, int protocol, int* sv);

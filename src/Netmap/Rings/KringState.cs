@@ -60,7 +60,7 @@ public struct KringState
 
     [FieldOffset(128)] public uint NeedKick;
     /// <summary>VALE TX rings in netmapd: set by the forwarding worker before it sleeps, cleared by the client
-    /// txsync that then writes the worker's eventfd (the CSB's kern_need_kick).</summary>
+    /// txsync that then writes the worker's kick line (the CSB's kern_need_kick).</summary>
     [FieldOffset(132)] public uint EngineNeedKick;
 
     /// <summary>Linux interface rings, const (engine): which of the registration's backend descriptors serves this

@@ -357,9 +357,9 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         Assert.Equal((Errno.EMSGSIZE, 0), Exchange(new byte[65000]));
 
         // Descriptors sent to the daemon are closed there; the request is served normally.
-        using var ev = EventFd.Create("test");
+        using var ev = KickLine.Create("test");
         var info = PortInfoGet();
-        Assert.Equal((Errno.None, info.Length), Exchange(info, [ev.Fd, ev.Fd]));
+        Assert.Equal((Errno.None, info.Length), Exchange(info, [ev.WaitFd, ev.SignalFd]));
 
         // A request exactly MaxSize long is a request like any other.
         var big = new byte[RequestMessage.MaxSize];
@@ -495,8 +495,8 @@ public class DaemonServerTests(DaemonFixture daemon, ITestOutputHelper output) :
         for (int i = 0; i < FuzzPipeline; i++) bufs[i] = new byte[FuzzMaxLength + 16];
         var reply = new byte[ReplyHeader.Size + RequestMessage.MaxSize + ReplyHeader.MaxDetail + 64];
         Span<int> fds = stackalloc int[SeqPacketSocket.MaxFds];
-        using var junkFd = EventFd.Create("fuzz");
-        int[] junk = [junkFd.Fd];
+        using var junkFd = KickLine.Create("fuzz");
+        int[] junk = [junkFd.WaitFd];
         long replies = 0, reconnects = 0, registered = 0;
         var s = SeqPacketSocket.Connect(socketPath);
         try

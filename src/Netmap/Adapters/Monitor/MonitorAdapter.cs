@@ -13,11 +13,11 @@ namespace Netmap.Adapters.Monitor;
 /// </summary>
 internal sealed class MonitorAdapter : NetmapAdapter
 {
-    private readonly EventFd _kick;
+    private readonly KickLine _kick;
     private readonly Action<MonitorAdapter> _onUnused;
 
     private MonitorAdapter(string name, NetmapAdapter parent, RegisterFlags flags, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx,
-        EventFd kick, Action<MonitorAdapter> onUnused) : base(name, parent.Region, tx, rx)
+        KickLine kick, Action<MonitorAdapter> onUnused) : base(name, parent.Region, tx, rx)
     {
         Parent = parent;
         ZeroCopy = (flags & RegisterFlags.ZeroCopyMonitor) != 0;
@@ -45,8 +45,8 @@ internal sealed class MonitorAdapter : NetmapAdapter
     /// <summary>Its wakeups go through netmapd's <see cref="MonitorNotifier"/> (clients in other processes fill it).</summary>
     public bool Relayed { get; init; }
 
-    public override EventFd KickFd => _kick;
-    public override EventFd? PeerKickFd => null;
+    public override KickLine Kick => _kick;
+    public override KickLine? PeerKick => null;
 
     public bool Binds(int ring) => Active && ring >= BoundFirst && ring < BoundLast;
 
@@ -59,14 +59,14 @@ internal sealed class MonitorAdapter : NetmapAdapter
     {
         var region = parent.Region;
         var created = new List<RingFactory.CreatedRing>();
-        EventFd? kick = null;
+        KickLine? kick = null;
         try
         {
             var tx = new[] { RingFactory.CreateWithBuffers(region, txSlots, true, 0, KringKind.MonitorTx, name) };
             created.Add(tx[0]);
             var rx = new RingFactory.CreatedRing[rxRings];
             for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.MonitorRx, name));
-            kick = EventFd.Create(name);
+            kick = KickLine.Create(name);
             region.Users++;
             return new MonitorAdapter(name, parent, flags, tx, rx, kick, onUnused) { Relayed = relayed };
         }
@@ -97,7 +97,7 @@ internal sealed class MonitorAdapter : NetmapAdapter
     }
 
     /// <summary>Frees the rings with whatever buffers their slots hold now (zero-copy monitors own swapped-in
-    /// buffers) and closes the eventfd. The region reference is dropped by the caller.</summary>
+    /// buffers) and closes the kick line. The region reference is dropped by the caller.</summary>
     public void Destroy()
     {
         foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);

@@ -213,12 +213,12 @@ internal static class MonitorHooks
         return false;
     }
 
-    /// <summary>Publish, full fence, read the monitor's NeedKick (design-notes). A monitor whose eventfd this process
+    /// <summary>Publish, full fence, read the monitor's NeedKick (design-notes). A monitor whose kick line this process
     /// does not hold keeps NeedKick armed: netmapd's <see cref="MonitorNotifier"/> wakes it.</summary>
     private static void Kick(MappedMemory mem, ref KringState ms, uint ring)
     {
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref ms.NeedKick) == 0 || !MonitorKicks.TryGet(mem, ring, out int fd)) return;
-        if (Interlocked.Exchange(ref ms.NeedKick, 0) != 0) EventFd.Signal(fd);
+        if (Interlocked.Exchange(ref ms.NeedKick, 0) != 0) KickLine.Signal(fd);
     }
 }

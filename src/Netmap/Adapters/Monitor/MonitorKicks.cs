@@ -4,11 +4,11 @@ using Netmap.Interop;
 namespace Netmap.Adapters.Monitor;
 
 /// <summary>
-/// The eventfds of monitor RX rings that this process can write, by mapping and ring index: filled by an engine
+/// The kick lines of monitor RX rings that this process can write, by mapping and ring index: filled by an engine
 /// for the monitors it owns (keyed by the engine's own mapping, which embedded clients and netmapd's forwarders
 /// use). A sync that fills a monitor ring of another process finds nothing here and leaves the monitor's
 /// NeedKick armed for netmapd's <see cref="MonitorNotifier"/>.
-/// An eventfd stays in the table only while the engine keeps it open: the engine removes it, waits until no
+/// An kick line stays in the table only while the engine keeps it open: the engine removes it, waits until no
 /// sync can still hold the number, then closes it.
 /// </summary>
 internal static class MonitorKicks
@@ -33,13 +33,13 @@ internal static class MonitorKicks
         if (ring < (uint)table.Length) Volatile.Write(ref table[ring], fd);
     }
 
-    /// <summary>Forgets the eventfd of ring <paramref name="ring"/>.</summary>
+    /// <summary>Forgets the kick line of ring <paramref name="ring"/>.</summary>
     public static void Clear(MappedMemory mem, uint ring)
     {
         if (s_tables.TryGetValue(mem, out var table) && ring < (uint)table.Length) Volatile.Write(ref table[ring], -1);
     }
 
-    /// <summary>The eventfd to write for ring <paramref name="ring"/>, when this process has it. Allocation-free.</summary>
+    /// <summary>The kick line to write for ring <paramref name="ring"/>, when this process has it. Allocation-free.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryGet(MappedMemory mem, uint ring, out int fd)
     {

@@ -4,9 +4,9 @@ namespace Netmap.Adapters.Monitor;
 
 /// <summary>
 /// netmapd's wakeup relay for monitors. A monitor ring may be filled by a client process (pipe syncs, VALE rxsync),
-/// which holds no descriptor of the monitor's eventfd: that sync publishes hwtail and leaves the monitor's NeedKick
+/// which holds no descriptor of the monitor's kick line: that sync publishes hwtail and leaves the monitor's NeedKick
 /// armed. This thread, while monitors exist, looks about every millisecond for a monitor ring that is armed and has
-/// slots its client has not seen (hwtail != rtail) and writes the monitor's eventfd for it (the waker's side of the
+/// slots its client has not seen (hwtail != rtail) and writes the monitor's kick line for it (the waker's side of the
 /// NeedKick protocol). Syncs that run in the engine's process wake monitors directly (<see cref="MonitorKicks"/>).
 /// Cost: about 1000 short wakeups per second while at least one monitor is open; none otherwise.
 /// </summary>
@@ -70,7 +70,7 @@ internal sealed class MonitorNotifier : IDisposable
                 if (Volatile.Read(ref ks.HwTail) == Volatile.Read(ref ks.RTail) && Volatile.Read(ref ks.MonitorOrphaned) == 0) continue;
                 if (Interlocked.Exchange(ref ks.NeedKick, 0) != 0) wake = true;
             }
-            if (wake) m.KickFd.Signal();
+            if (wake) m.Kick.Signal();
         }
     }
 

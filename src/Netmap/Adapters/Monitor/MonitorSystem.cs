@@ -13,9 +13,9 @@ namespace Netmap.Adapters.Monitor;
 /// orphans monitors whose port leaves netmap mode, and removes a monitor only once no sync can still write into
 /// its rings.
 /// Removal protocol: (1) unlink (the tables stop naming the monitor's rings, a zero-copy chain is re-joined around
-/// it), (2) forget its eventfd in <see cref="MonitorKicks"/>, (3) wait until every sync that could have read the old
+/// it), (2) forget its kick line in <see cref="MonitorKicks"/>, (3) wait until every sync that could have read the old
 /// links is over: each involved ring's SyncLock seen free once, the port's netmapd forwarder past its current pass,
-/// the port's switch lock taken once (VALE deliveries run under it), (4) free rings, buffers and eventfd. A sync lock
+/// the port's switch lock taken once (VALE deliveries run under it), (4) free rings, buffers and kick line. A sync lock
 /// that stays held (a stopped client) bounds the wait at <see cref="QuiesceTimeout"/>; the rings are then leaked
 /// rather than freed under a writer.
 /// </summary>
@@ -99,7 +99,7 @@ internal sealed class MonitorSystem : IDisposable
         m.Activate(rxFirst, rxLast);
         parent.Monitors.Add(m);
         var geometry = m.Region.Rings.Geometry;
-        for (int i = rxFirst; i < rxLast; i++) MonitorKicks.Set(m.Region.Mapping, geometry.ObjTotal, m.RxRings[i].Index, m.KickFd.Fd);
+        for (int i = rxFirst; i < rxLast; i++) MonitorKicks.Set(m.Region.Mapping, geometry.ObjTotal, m.RxRings[i].Index, m.Kick.SignalFd);
         Relink(parent);
         if (m.Relayed) (_notifier ??= new MonitorNotifier(_log)).Add(m);
     }
@@ -121,7 +121,7 @@ internal sealed class MonitorSystem : IDisposable
         }
         if (!Quiesce(port, parent.Monitors))
             _log?.Invoke($"{port.Name}: a sync of a monitored ring did not finish within {QuiesceTimeout.TotalSeconds} s");
-        foreach (var m in parent.Monitors) m.KickFd.Signal();
+        foreach (var m in parent.Monitors) m.Kick.Signal();
     }
 
     /// <summary>Frees the monitor locks a dead registration (<paramref name="token"/>) may hold: its syncs fed the

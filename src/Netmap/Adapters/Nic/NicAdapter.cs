@@ -13,7 +13,7 @@ namespace Netmap.Adapters.Nic;
 /// </summary>
 internal sealed class NicAdapter : NetmapAdapter
 {
-    private readonly EventFd _kick;
+    private readonly KickLine _kick;
     private readonly Action<NicAdapter> _onUnused;
     /// <summary>The interface's network namespace, kept open so the host path can be built there later.</summary>
     private readonly int _netnsFd;
@@ -21,7 +21,7 @@ internal sealed class NicAdapter : NetmapAdapter
     private HostRingAttachment? _host;
 
     private NicAdapter(string name, ulong netns, int netnsFd, int ifIndex, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx,
-        RingFactory.CreatedRing[] hostTx, RingFactory.CreatedRing[] hostRx, NicAttachment attachment, EventFd kick, Action<NicAdapter> onUnused)
+        RingFactory.CreatedRing[] hostTx, RingFactory.CreatedRing[] hostRx, NicAttachment attachment, KickLine kick, Action<NicAdapter> onUnused)
         : base(name, region, tx, rx, hostTx, hostRx)
     {
         Namespace = netns;
@@ -39,8 +39,8 @@ internal sealed class NicAdapter : NetmapAdapter
     public string? AttachedTo { get; set; }
 
     /// <summary>Nobody writes it for interfaces: waiters sleep on the kernel descriptors (see <see cref="QueueFds"/>).</summary>
-    public override EventFd KickFd => _kick;
-    public override EventFd? PeerKickFd => null;
+    public override KickLine Kick => _kick;
+    public override KickLine? PeerKick => null;
 
     /// <summary>The descriptor of every queue, in queue order, then the host path's once it exists (what a REGISTER
     /// hands to the client; KringState.BackendQueue indexes it).</summary>
@@ -127,7 +127,7 @@ internal sealed class NicAdapter : NetmapAdapter
         var region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0));
         var created = new List<RingFactory.CreatedRing>();
         NicAttachment? attachment = null;
-        EventFd? kick = null;
+        KickLine? kick = null;
         int netnsFd = -1;
         try
         {
@@ -148,7 +148,7 @@ internal sealed class NicAdapter : NetmapAdapter
                 NicBackendKind.Packet => Packet.PacketAttachment.Open(name, ifIndex, region, tx, rx),
                 _ => Tap.TapAttachment.Open(name, region, tx, rx),
             };
-            kick = EventFd.Create(name);
+            kick = KickLine.Create(name);
             netnsFd = NetNamespace.OpenCurrent(name);
             region.Users++;
             return new NicAdapter(name, netns, netnsFd, ifIndex, region, tx, rx, hostTx, hostRx, attachment, kick, onUnused);

@@ -10,14 +10,14 @@ namespace Netmap.Adapters.Null;
 /// </summary>
 internal sealed class NullAdapter : NetmapAdapter
 {
-    private readonly EventFd _kick;
+    private readonly KickLine _kick;
     private readonly AllocatorRegistry _allocators;
 
-    private NullAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, EventFd kick, AllocatorRegistry allocators)
+    private NullAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick, AllocatorRegistry allocators)
         : base(name, region, tx, rx) { _kick = kick; _allocators = allocators; }
 
-    public override EventFd KickFd => _kick;
-    public override EventFd? PeerKickFd => null;
+    public override KickLine Kick => _kick;
+    public override KickLine? PeerKick => null;
 
     /// <summary>Creates the rings (with buffers) in <paramref name="region"/>; ENOMEM leaves nothing behind.</summary>
     public static NullAdapter Create(string name, MemoryRegion region, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots, AllocatorRegistry allocators)
@@ -35,7 +35,7 @@ internal sealed class NullAdapter : NetmapAdapter
             throw;
         }
         region.Users++;
-        return new NullAdapter(name, region, tx.ToArray(), rx.ToArray(), EventFd.Create(name), allocators);
+        return new NullAdapter(name, region, tx.ToArray(), rx.ToArray(), KickLine.Create(name), allocators);
     }
 
     public override void OnUnused()

@@ -33,9 +33,9 @@ internal sealed class NetmapPipe
             // Direction A: master TX -> slave RX. Direction B: slave TX -> master RX.
             var (mTx, sRx) = CreateDirection(region, txRings, txSlots, owner, created, buffers);
             var (sTx, mRx) = CreateDirection(region, rxRings, rxSlots, owner, created, buffers);
-            var mKick = EventFd.Create(owner);
-            EventFd sKick;
-            try { sKick = EventFd.Create(owner); } catch { mKick.Dispose(); throw; }
+            var mKick = KickLine.Create(owner);
+            KickLine sKick;
+            try { sKick = KickLine.Create(owner); } catch { mKick.Dispose(); throw; }
             pipe.Master = new PipeEnd(pipe, true, mTx, mRx, mKick);
             pipe.Slave = new PipeEnd(pipe, false, sTx, sRx, sKick);
         }

@@ -6,7 +6,7 @@ namespace Netmap.Adapters.Pipe;
 /// <summary>One end of a netmap pipe ("parent{id" master or "parent}id" slave) as the engine sees it.</summary>
 internal sealed class PipeEnd : NetmapAdapter
 {
-    public PipeEnd(NetmapPipe pipe, bool isMaster, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, EventFd kick)
+    public PipeEnd(NetmapPipe pipe, bool isMaster, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick)
         : base(pipe.Parent.Name + (isMaster ? "{" : "}") + pipe.Id, pipe.Parent.Region, tx, rx)
     {
         Pipe = pipe;
@@ -16,11 +16,10 @@ internal sealed class PipeEnd : NetmapAdapter
 
     public NetmapPipe Pipe { get; }
     public bool IsMaster { get; }
-    public EventFd Kick { get; }
+    public override KickLine Kick { get; }
     public PipeEnd Peer => IsMaster ? Pipe.Slave : Pipe.Master;
 
-    public override EventFd KickFd => Kick;
-    public override EventFd? PeerKickFd => Peer.Kick;
+    public override KickLine? PeerKick => Peer.Kick;
 
     /// <summary>The pipe lives while either end is registered; with both ends closed it is freed.</summary>
     public override void OnUnused()

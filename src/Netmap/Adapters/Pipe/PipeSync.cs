@@ -15,7 +15,7 @@ namespace Netmap.Adapters.Pipe;
 /// [R.HwCur, R.HwTail), to the sender otherwise; so one slot is always empty and capacity is num_slots - 1.
 /// Ordering: slots are written before the index that hands them over is published (Volatile.Write = release),
 /// and read after the peer's index is read (Volatile.Read = acquire). Wakeups follow design-notes: publish, full
-/// fence, read the peer's NeedKick, write its eventfd only if set.
+/// fence, read the peer's NeedKick, write its kick line only if set.
 /// </summary>
 internal static class PipeSync
 {
@@ -77,7 +77,7 @@ internal static class PipeSync
                     ks.Bytes += bytes;
                     Interlocked.MemoryBarrier();
                     if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
-                        EventFd.Signal(k.PeerKickFd);
+                        KickLine.Signal(k.PeerKickFd);
                 }
             }
             // Reclaim: everything before the receiver's hwcur is ours again.
@@ -139,7 +139,7 @@ internal static class PipeSync
                 Volatile.Write(ref ks.HwCur, head); // R2: pairs with A2 in TxSync
                 Interlocked.MemoryBarrier();
                 if (Volatile.Read(ref ps.NeedKick) != 0 && Interlocked.Exchange(ref ps.NeedKick, 0) != 0)
-                    EventFd.Signal(k.PeerKickFd);
+                    KickLine.Signal(k.PeerKickFd);
             }
             SyncPrologue.RxPublishTail(ref rh, ref ks, n, head); // pairs with the producer's hwtail release
             return ok;

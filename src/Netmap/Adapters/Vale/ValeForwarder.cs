@@ -217,7 +217,7 @@ internal static class ValeForwarder
             {
                 Interlocked.MemoryBarrier(); // publish, fence, then read the reader's NeedKick (design-notes)
                 if (Volatile.Read(ref ks.NeedKick) != 0 && Interlocked.Exchange(ref ks.NeedKick, 0) != 0)
-                    EventFd.Signal(dst.KickFd.Fd);
+                    KickLine.Signal(dst.Kick.SignalFd);
             }
         }
         dst.CountRx(granted, bytes, k - granted);

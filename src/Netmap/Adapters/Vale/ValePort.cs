@@ -14,14 +14,16 @@ namespace Netmap.Adapters.Vale;
 /// </summary>
 internal sealed class ValePort : NetmapAdapter
 {
-    private readonly EventFd _kick;
+    private readonly KickLine _kick;
+    private readonly KickLine _engineKick;
     private readonly Action<ValePort> _onUnused;
     private long _rxPackets, _rxBytes, _rxDrops, _txPackets, _txBytes, _txDrops;
 
-    private ValePort(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, EventFd kick,
-        bool persistent, Action<ValePort> onUnused) : base(name, region, tx, rx)
+    private ValePort(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick,
+        KickLine engineKick, bool persistent, Action<ValePort> onUnused) : base(name, region, tx, rx)
     {
         _kick = kick;
+        _engineKick = engineKick;
         Persistent = persistent;
         _onUnused = onUnused;
         TxHwCur = new uint[tx.Length];
@@ -51,9 +53,12 @@ internal sealed class ValePort : NetmapAdapter
     /// <summary>The netmapd worker that forwards this port's TX rings (null when syncs run in the caller).</summary>
     public ValeWorker? Worker { get; set; }
 
-    public override EventFd KickFd => _kick;
-    /// <summary>In netmapd: the worker's eventfd, written by the client's txsync when the worker sleeps.</summary>
-    public override EventFd? PeerKickFd => Worker?.Kick;
+    public override KickLine Kick => _kick;
+    /// <summary>In netmapd: this port's line to its forwarding worker, signalled by the client's txsync when the worker
+    /// sleeps (the worker polls every port's wait end, so a client that abuses its own line affects only its port).</summary>
+    public override KickLine? PeerKick => Worker is null ? null : _engineKick;
+    /// <summary>The worker's end of <see cref="PeerKick"/>.</summary>
+    public KickLine EngineKick => _engineKick;
 
     public ref KringState TxState(int ring) => ref RingFactory.State(Region, TxRings[ring]);
     public ref KringState RxState(int ring) => ref RingFactory.State(Region, RxRings[ring]);
@@ -65,19 +70,21 @@ internal sealed class ValePort : NetmapAdapter
         var created = new List<RingFactory.CreatedRing>();
         var tx = new RingFactory.CreatedRing[txRings];
         var rx = new RingFactory.CreatedRing[rxRings];
-        EventFd? kick = null;
+        KickLine? kick = null, engineKick = null;
         try
         {
             // RX first, as netmap does: on a fresh region RX ring 0 holds buffers 2..num_slots+1.
             for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.ValeRx, name));
             for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, KringKind.ValeTx, name));
-            kick = EventFd.Create(name);
+            kick = KickLine.Create(name);
+            engineKick = KickLine.Create(name);
             region.Users++;
-            return new ValePort(name, region, tx, rx, kick, persistent, onUnused);
+            return new ValePort(name, region, tx, rx, kick, engineKick, persistent, onUnused);
         }
         catch
         {
             kick?.Dispose();
+            engineKick?.Dispose();
             foreach (var r in created) RingFactory.DestroyWithBuffers(region, r);
             throw;
         }
@@ -104,12 +111,13 @@ internal sealed class ValePort : NetmapAdapter
         ks.SyncLock = 0;
     }
 
-    /// <summary>Frees rings, buffers (whatever the slots hold now) and the eventfd. The region is released by the caller.</summary>
+    /// <summary>Frees rings, buffers (whatever the slots hold now) and the kick lines. The region is released by the caller.</summary>
     public void Destroy()
     {
         foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
         foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
         _kick.Dispose();
+        _engineKick.Dispose();
     }
 
     public override void OnUnused() => _onUnused(this);

@@ -32,7 +32,7 @@ internal static class ValeSync
             Volatile.Write(ref ks.RHead, head); // slots [hwcur, head) were written before: release
             Interlocked.MemoryBarrier();
             if (Volatile.Read(ref ks.EngineNeedKick) != 0 && Interlocked.Exchange(ref ks.EngineNeedKick, 0) != 0)
-                EventFd.Signal(k.PeerKickFd);
+                KickLine.Signal(k.PeerKickFd);
             uint tail = Volatile.Read(ref ks.HwTail);
             if (tail >= n) { ks.BadIndices++; tail = ks.RTail; }
             rh.Tail = ks.RTail = tail;

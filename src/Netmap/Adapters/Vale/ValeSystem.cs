@@ -11,7 +11,7 @@ namespace Netmap.Adapters.Vale;
 internal sealed class ValeSystem : IDisposable
 {
     /// <summary>Our bound on VALE_NEWIF interfaces (netmap's is kernel memory): each holds a region and an
-    /// eventfd in the engine's process, which a shared daemon must not let one client exhaust.</summary>
+    /// kick line in the engine's process, which a shared daemon must not let one client exhaust.</summary>
     public const int MaxPersistentInterfaces = 256;
 
     private readonly ValeSwitch?[] _switches = new ValeSwitch?[NetmapConstants.MaxBridges];

@@ -7,14 +7,17 @@ namespace Netmap.Adapters.Vale;
 /// <summary>
 /// A netmapd forwarding thread: runs the TX syncs of the VALE ports assigned to it, which live in other
 /// processes. Busy: it loops over its ports' published heads with no system call per batch. Idle for
-/// <see cref="Spin"/>: it arms <see cref="KringState.EngineNeedKick"/> on every TX ring, re-checks, and sleeps on
-/// its eventfd until a client's txsync writes it.
+/// <see cref="Spin"/>: it arms <see cref="KringState.EngineNeedKick"/> on every TX ring, re-checks, and sleeps in
+/// epoll on every port's <see cref="ValePort.EngineKick"/> line (and its own control line) until a client's txsync
+/// signals one. Each port has its own line, so a client that floods or shuts down its line disturbs only its port.
 /// </summary>
 internal sealed class ValeWorker : IDisposable
 {
     private readonly Thread _thread;
     private readonly ForwardScratch _scratch = new();
     private readonly Action<string>? _log;
+    private readonly KickLine _control;
+    private readonly EpollSet _wait;
     private ValePort[] _ports = [];
     private long _pass; // odd while a pass is running: lets the engine wait until a port is out of reach
     private volatile bool _stop;
@@ -24,28 +27,31 @@ internal sealed class ValeWorker : IDisposable
         Id = id;
         Spin = spin;
         _log = log;
-        Kick = EventFd.Create($"vale worker {id}");
+        _control = KickLine.Create($"vale worker {id}");
+        try { _wait = EpollSet.Create([_control.WaitFd], $"vale worker {id}"); }
+        catch { _control.Dispose(); throw; }
         _thread = new Thread(Run) { IsBackground = true, Name = $"vale-worker-{id}" };
         _thread.Start();
     }
 
     public int Id { get; }
-    public EventFd Kick { get; }
     public TimeSpan Spin { get; }
     public int PortCount => _ports.Length;
 
     /// <summary>Starts forwarding <paramref name="port"/> (engine lock held).</summary>
     public void Add(ValePort port)
     {
+        _wait.Add(port.EngineKick.WaitFd);
         _ports = [.. _ports, port];
         port.Worker = this;
-        Kick.Signal();
+        _control.Signal();
     }
 
     /// <summary>Stops forwarding <paramref name="port"/>; returns once no pass can still be using it.</summary>
     public void Remove(ValePort port)
     {
         _ports = _ports.Where(p => p != port).ToArray();
+        _wait.Remove(port.EngineKick.WaitFd);
         Quiesce();
     }
 
@@ -62,6 +68,7 @@ internal sealed class ValeWorker : IDisposable
     {
         long spinTicks = (long)(Spin.TotalSeconds * Stopwatch.Frequency);
         long lastWork = Stopwatch.GetTimestamp();
+        Span<int> ready = stackalloc int[64];
         while (!_stop)
         {
             bool work;
@@ -76,8 +83,9 @@ internal sealed class ValeWorker : IDisposable
             bool pending;
             try { Arm(); pending = Pass(forward: false); }
             finally { Interlocked.Increment(ref _pass); }
-            if (!pending && !_stop) FdPoll.WaitReadable(Kick.Fd, 1000);
-            Kick.Drain();
+            int n = !pending && !_stop ? _wait.Wait(ready, 1000) : 0;
+            for (int i = 0; i < n; i++) KickLine.Drain(ready[i]);
+            _control.Drain();
             lastWork = Stopwatch.GetTimestamp();
         }
     }
@@ -102,7 +110,7 @@ internal sealed class ValeWorker : IDisposable
                 ValeForwarder.Flush(port, r, head, _scratch);
                 Interlocked.MemoryBarrier(); // hwtail published by Flush, then read the client's NeedKick
                 if (Volatile.Read(ref ks.NeedKick) != 0 && Interlocked.Exchange(ref ks.NeedKick, 0) != 0)
-                    EventFd.Signal(port.KickFd.Fd);
+                    KickLine.Signal(port.Kick.SignalFd);
             }
         }
         return work;
@@ -119,8 +127,9 @@ internal sealed class ValeWorker : IDisposable
     public void Dispose()
     {
         _stop = true;
-        Kick.Signal();
+        _control.Signal();
         _thread.Join();
-        Kick.Dispose();
+        _wait.Dispose();
+        _control.Dispose();
     }
 }

@@ -12,7 +12,7 @@ namespace Netmap.Hosting.Daemon;
 /// netmapd's listening side: one AF_UNIX SOCK_SEQPACKET socket, one <see cref="EngineSession"/> and one thread per
 /// connection. Each message is a NIOCCTRL request in <see cref="RequestMessage"/> form; each reply is a
 /// <see cref="ReplyHeader"/>, the written-back message and the refusal's detail, plus (successful REGISTER) the
-/// region memfd, the port's eventfd and the peer's eventfd by SCM_RIGHTS. The connection closing, however the
+/// region memfd, the port's kick line and the peer's kick line by SCM_RIGHTS. The connection closing, however the
 /// client died, disposes the session, which releases its registration.
 /// </summary>
 /// <remarks>
@@ -278,8 +278,8 @@ internal sealed class DaemonServer : IDisposable
                 if (err == Errno.None && result is not null)
                 {
                     outFds[nOut++] = result.Region.Mapping.Fd;
-                    outFds[nOut++] = result.Kick.Fd;
-                    if (result.PeerKick is { } pk) outFds[nOut++] = pk.Fd;
+                    outFds[nOut++] = result.KickWaitFd;
+                    if (result.PeerSignalFd >= 0) outFds[nOut++] = result.PeerSignalFd;
                     if (result.BackendFds is { } queues)
                         foreach (int q in queues) outFds[nOut++] = q;
                 }

@@ -6,7 +6,7 @@ namespace Netmap.Hosting.Daemon;
 /// netmapd's reply envelope: this 24-byte header, then the request message as the engine wrote it back
 /// (netmap's structs byte for byte), then <see cref="DetailLength"/> bytes of UTF-8 explaining a refusal.
 /// A REGISTER reply carries descriptors with SCM_RIGHTS, in this order: the region memfd, the port's wakeup
-/// eventfd, (pipes, VALE ports in netmapd) the peer eventfd, then (Linux interfaces) <see cref="BackendFds"/>
+/// kick line, (pipes, VALE ports in netmapd) the peer kick line, then (Linux interfaces) <see cref="BackendFds"/>
 /// kernel queue descriptors in queue order.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 24)]

@@ -40,7 +40,7 @@ internal sealed class EmbeddedChannel : IControlChannel
                 _session.Dispose();
                 return Errno.EMFILE;
             }
-            registration = new ChannelRegistration(result.Region.Mapping, result.Kick.Fd, result.PeerKick?.Fd ?? -1, result.Token,
+            registration = new ChannelRegistration(result.Region.Mapping, result.KickWaitFd, result.PeerSignalFd, result.Token,
                 queues is null ? null : () => { foreach (int fd in queues) Libc.close(fd); }, result.LocalAdapter, queues);
         }
         return err;

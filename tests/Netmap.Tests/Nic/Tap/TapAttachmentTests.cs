@@ -107,13 +107,13 @@ public sealed class TapAttachmentTests
         RingFactory.State(region, tx).BackendParam0 = TapQueue.FormatPlainFrames;
         var layout = RegionLayout.Read(region.Mapping, region.MemSize, "test");
         var k = Kring.Open(region.Mapping, layout, tx.Offset, "test");
-        using var efd = EventFd.Create("test");
-        var ex = Assert.Throws<NetmapException>(() => TapQueue.Open(efd.Fd, k, null, region.Mapping, layout, "tapx"));
+        using var efd = KickLine.Create("test");
+        var ex = Assert.Throws<NetmapException>(() => TapQueue.Open(efd.WaitFd, k, null, region.Mapping, layout, "tapx"));
         Assert.Equal(Errno.EINVAL, ex.Errno);
         Assert.Contains("not bound to a TUN/TAP device", ex.Message);
 
         RingFactory.State(region, tx).BackendParam0 = 0; // not written by a TAP attachment
-        var ex2 = Assert.Throws<NetmapException>(() => TapQueue.Open(efd.Fd, k, null, region.Mapping, layout, "tapx"));
+        var ex2 = Assert.Throws<NetmapException>(() => TapQueue.Open(efd.WaitFd, k, null, region.Mapping, layout, "tapx"));
         Assert.Contains("expected TapTx with format", ex2.Message);
     }
 }
