@@ -95,6 +95,13 @@ struct nmi_reply_header {
 };
 #define NMI_REPLY_MAX_DETAIL 512
 
+_Static_assert(sizeof(struct nmi_req_header) == 88, "nmreq_header");
+_Static_assert(sizeof(struct nmi_req_option) == 24, "nmreq_option");
+_Static_assert(sizeof(struct nmi_req_register) == 56, "nmreq_register");
+_Static_assert(sizeof(struct nmi_legacy_req) == 60, "struct nmreq");
+_Static_assert(sizeof(struct nmi_session_sync) == 16, "NmReqSessionSync");
+_Static_assert(sizeof(struct nmi_reply_header) == 24, "ReplyHeader");
+
 /* Body size of a request type: >0 bytes, -1 none, 0 unknown type (sent without body). */
 static inline int nmi_body_size(uint16_t t)
 {

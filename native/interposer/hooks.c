@@ -238,8 +238,8 @@ void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (fd >= 0 && !(flags & MAP_ANONYMOUS)) {
 		struct nmi_file *f = nmi_lookup(fd);
-		if (!f && nmi_rt_state >= 0) {
-			/* a socket we do not know may be a received or inherited netmap fd */
+		if (!f && nmi_rt_state >= 0 && (flags & MAP_SHARED)) {
+			/* a shared mapping of a socket we do not know may be a received or inherited netmap fd */
 			nmi_resolve();
 			f = nmi_lookup_or_adopt(fd);
 		}

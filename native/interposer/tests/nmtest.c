@@ -455,6 +455,49 @@ static void sc_badptr(void)
 	close(fd);
 }
 
+static int ctrl(int fd, uint16_t type, const char *name, void *body, void *options)
+{
+	struct nmreq_header h;
+	memset(&h, 0, sizeof h);
+	h.nr_version = 14;
+	h.nr_reqtype = type;
+	snprintf(h.nr_name, sizeof h.nr_name, "%s", name);
+	h.nr_body = (uintptr_t)body;
+	h.nr_options = (uintptr_t)options;
+	return ioctl(fd, NIOCCTRL, &h);
+}
+
+/* requests and options whose glue comes later reach the engine byte-exact and get its answer (netmap's refusals) */
+static void sc_kloop(void)
+{
+	struct port m;
+	port_open(&m, "ckl{1", REG_ALL_NIC, 0, 0);
+	uint64_t start[1] = { 100 };
+	CHECK(ctrl(m.fd, 13 /* SYNC_KLOOP_START */, "ckl{1", start, NULL) == -1 && errno == EINVAL, "KLOOP_START without CSB: EINVAL");
+	CHECK(ctrl(m.fd, 14 /* SYNC_KLOOP_STOP */, "ckl{1", NULL, NULL) == -1 && errno == EINVAL, "KLOOP_STOP: EINVAL");
+	CHECK(ctrl(m.fd, REQ_CSB_ENABLE, "ckl{1", NULL, NULL) == -1 && errno == EINVAL, "CSB_ENABLE: EINVAL");
+	int fd = open("/dev/netmap", O_RDWR);
+	struct nmreq_register reg;
+	memset(&reg, 0, sizeof reg);
+	reg.nr_mode = REG_ALL_NIC;
+	reg.nr_flags = NR_EXCLUSIVE;
+	struct nmreq_opt_csb csb;
+	memset(&csb, 0, sizeof csb);
+	csb.nro_opt.nro_reqtype = OPT_CSB;
+	CHECK(ctrl(fd, REQ_REGISTER, "ckl{2", &reg, &csb) == -1 && errno == EOPNOTSUPP && csb.nro_opt.nro_status == EOPNOTSUPP,
+	      "REGISTER with OPT_CSB: EOPNOTSUPP in errno and nro_status (%u)", csb.nro_opt.nro_status);
+	unsigned char extmem[96];
+	memset(extmem, 0, sizeof extmem);
+	((struct nmreq_option *)extmem)->nro_reqtype = OPT_EXTMEM;
+	CHECK(ctrl(fd, REQ_REGISTER, "ckl{2", &reg, extmem) == -1 && errno == EOPNOTSUPP, "REGISTER with OPT_EXTMEM: EOPNOTSUPP");
+	CHECK(ctrl(fd, REQ_REGISTER, "ckl{2", &reg, NULL) == 0, "the fd registers afterwards");
+	unsigned char pools[64];
+	memset(pools, 0, sizeof pools);
+	CHECK(ctrl(fd, 12 /* POOLS_INFO_GET */, "ckl{2", pools, NULL) == 0 && *(uint64_t *)pools == reg.nr_memsize, "POOLS_INFO_GET");
+	close(fd);
+	port_close(&m);
+}
+
 /* fork after register: the parent keeps syncing in-process; the child (runtime gone) syncs through netmapd */
 static void sc_fork(void)
 {
@@ -674,6 +717,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(sc, "epoll")) sc_epoll();
 	else if (!strcmp(sc, "threads")) sc_threads();
 	else if (!strcmp(sc, "badptr")) sc_badptr();
+	else if (!strcmp(sc, "kloop")) sc_kloop();
 	else if (!strcmp(sc, "fork")) sc_fork();
 	else if (!strcmp(sc, "exec")) sc_exec();
 	else if (!strcmp(sc, "exec-child") && argc == 5) return exec_child(atoi(argv[2]), strtoull(argv[3], 0, 10), strtoull(argv[4], 0, 10));

@@ -28,6 +28,7 @@ public sealed class InterposerScenarioTests(DaemonFixture daemon, ITestOutputHel
     [InlineData("epoll")]       // epoll_ctl/epoll_wait/epoll_pwait with netmap fds and a socket
     [InlineData("threads")]     // concurrent NIOCCTRL requests from two threads while a third syncs the same fd
     [InlineData("badptr")]      // EFAULT, EMSGSIZE, EINVAL, EOPNOTSUPP for bad pointers and chains, never a crash
+    [InlineData("kloop")]       // KLOOP_START/STOP, CSB_ENABLE, OPT_CSB, OPT_EXTMEM get the engine's refusals; POOLS_INFO_GET
     [InlineData("fork")]        // fork after register: the child syncs through netmapd, the parent in-process
     [InlineData("exec")]        // an inherited fd adopted by an exec'd image at its first mmap
     [InlineData("fdpass")]      // an fd server registers and passes the fd with SCM_RIGHTS; the receiver adopts it
