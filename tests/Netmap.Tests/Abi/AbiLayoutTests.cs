@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Netmap.Abi;
+using Netmap.Tests.Infrastructure;
 
 namespace Netmap.Tests.Abi;
 
@@ -494,7 +495,7 @@ public class AbiLayoutTests
             var rel = Path.GetRelativePath(root, file);
             var parts = rel.Split(Path.DirectorySeparatorChar);
             if (parts.Contains("obj") || parts.Contains("bin")) continue;
-            bool hasUnsafe = UnsafeKeyword.IsMatch(StripCommentsAndStrings(File.ReadAllText(file)));
+            bool hasUnsafe = UnsafeKeyword.IsMatch(CSharpSource.StripCommentsAndStrings(File.ReadAllText(file)));
             if (!hasUnsafe) continue;
             if (file.StartsWith(interop, StringComparison.Ordinal)) interopFilesWithUnsafe++;
             else offenders.Add(rel);
@@ -506,55 +507,13 @@ public class AbiLayoutTests
     [Fact]
     public void UnsafeScanner_IgnoresCommentsAndStrings_ButSeesCode()
     {
-        Assert.DoesNotMatch(UnsafeKeyword, StripCommentsAndStrings("// unsafe\n/* unsafe */ var s = \"unsafe\"; var v = @\"un\"\"safe unsafe\"; char c = 'u';"));
-        Assert.Matches(UnsafeKeyword, StripCommentsAndStrings("class A { unsafe void F() { } }"));
-        Assert.Matches(UnsafeKeyword, StripCommentsAndStrings("var s = \"x\"; unsafe { }"));
-        Assert.DoesNotMatch(UnsafeKeyword, StripCommentsAndStrings("int notunsafe_ = 1;"));
+        Assert.DoesNotMatch(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("// unsafe\n/* unsafe */ var s = \"unsafe\"; var v = @\"un\"\"safe unsafe\"; char c = 'u';"));
+        Assert.Matches(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("class A { unsafe void F() { } }"));
+        Assert.Matches(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("var s = \"x\"; unsafe { }"));
+        Assert.DoesNotMatch(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("int notunsafe_ = 1;"));
     }
 
     private static readonly Regex UnsafeKeyword = new(@"(?<![\w@])unsafe(?!\w)", RegexOptions.CultureInvariant);
-
-    /// <summary>Blanks out // and /* */ comments, string literals (regular, verbatim, raw) and char literals.</summary>
-    private static string StripCommentsAndStrings(string s)
-    {
-        var sb = new System.Text.StringBuilder(s.Length);
-        int i = 0;
-        while (i < s.Length)
-        {
-            char c = s[i];
-            char n = i + 1 < s.Length ? s[i + 1] : '\0';
-            if (c == '/' && n == '/') { while (i < s.Length && s[i] != '\n') i++; continue; }
-            if (c == '/' && n == '*') { int e = s.IndexOf("*/", i + 2, StringComparison.Ordinal); i = e < 0 ? s.Length : e + 2; sb.Append(' '); continue; }
-            if (c == '"' && n == '"' && i + 2 < s.Length && s[i + 2] == '"')
-            {
-                int q = i; while (q < s.Length && s[q] == '"') q++;
-                string fence = new('"', q - i);
-                int e = s.IndexOf(fence, q, StringComparison.Ordinal);
-                i = e < 0 ? s.Length : e + fence.Length; sb.Append(' '); continue;
-            }
-            bool verbatim = (c == '@' && n == '"') || (c == '$' && n == '@' && i + 2 < s.Length && s[i + 2] == '"') || (c == '@' && n == '$' && i + 2 < s.Length && s[i + 2] == '"');
-            if (verbatim)
-            {
-                i = s.IndexOf('"', i) + 1;
-                while (i < s.Length) { if (s[i] == '"') { if (i + 1 < s.Length && s[i + 1] == '"') { i += 2; continue; } i++; break; } i++; }
-                sb.Append(' '); continue;
-            }
-            if (c == '"' || (c == '$' && n == '"'))
-            {
-                i = s.IndexOf('"', i) + 1;
-                while (i < s.Length && s[i] != '"' && s[i] != '\n') i += s[i] == '\\' ? 2 : 1;
-                i++; sb.Append(' '); continue;
-            }
-            if (c == '\'')
-            {
-                i++;
-                while (i < s.Length && s[i] != '\'' && s[i] != '\n') i += s[i] == '\\' ? 2 : 1;
-                i++; sb.Append(' '); continue;
-            }
-            sb.Append(c); i++;
-        }
-        return sb.ToString();
-    }
 
     private static string RepositoryRoot()
     {

@@ -19,8 +19,16 @@ public sealed class NicEngineRuleTests : IDisposable
     public NicEngineRuleTests()
     {
         _host = NetmapHost.Embedded(_engine);
-        _ns = _lab.Namespace("r");
-        (_if, _) = _lab.Veth(peerNamespace: _ns);
+        try
+        {
+            _ns = _lab.Namespace("r");
+            (_if, _) = _lab.Veth(peerNamespace: _ns);
+        }
+        catch
+        {
+            Dispose(); // a constructor that throws is never disposed: leave no namespace behind
+            throw;
+        }
     }
 
     public void Dispose()

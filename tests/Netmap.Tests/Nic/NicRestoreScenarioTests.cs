@@ -71,13 +71,13 @@ public sealed class NicRestoreScenarioTests(ITestOutputHelper output)
         return p;
     }
 
-    private static bool Pings(NetworkLab lab, string ns) => lab.TryExec(ns, "ping -c 2 -i 0.2 -W 1 10.94.0.2").ExitCode == 0;
+    private static bool Pings(NetworkLab lab, string ns) => lab.Ping(ns, "10.94.0.2", count: 2).Answered;
 
     private static async Task<bool> EventuallyPings(NetworkLab lab, string ns)
     {
         for (int i = 0; i < 20; i++)
         {
-            if (lab.TryExec(ns, "ping -c 1 -W 1 10.94.0.2").ExitCode == 0) return true;
+            if (lab.Ping(ns, "10.94.0.2").Answered) return true;
             await Task.Delay(250);
         }
         return false;

@@ -34,10 +34,10 @@ public sealed class NicValeScenarioTests(ITestOutputHelper output)
         AttachWithBackend(host, $"{sw}:{rb}", backend);
         try
         {
-            var ping = lab.TryExec(a, "ping -c 3 -i 0.2 -W 2 10.91.0.2");
-            Assert.True(ping.ExitCode == 0, ping.Output + daemon.Stderr);
-            ping = lab.TryExec(b, "ping -c 3 -i 0.2 -W 2 10.91.0.1");
-            Assert.True(ping.ExitCode == 0, ping.Output + daemon.Stderr);
+            var ping = lab.Ping(a, "10.91.0.2", count: 3, timeoutMs: 2000);
+            Assert.True(ping.Answered, ping + "\n" + daemon.Stderr);
+            ping = lab.Ping(b, "10.91.0.1", count: 3, timeoutMs: 2000);
+            Assert.True(ping.Answered, ping + "\n" + daemon.Stderr);
 
             await TcpTransfer(a, b, "10.91.0.2", 4 << 20);
             await TcpTransfer(b, a, "10.91.0.1", 4 << 20);

@@ -44,13 +44,8 @@ internal sealed class HostRingBed : IDisposable
             PeerDev = $"hrp{IfIndex}";
             Lab.Exec(NsNetmap, $"ip link add {Dev} index {IfIndex} numtxqueues 1 numrxqueues 1 type veth peer name {PeerDev} numtxqueues 1 numrxqueues 1");
             Lab.Exec(NsNetmap, $"ip link set {PeerDev} netns {NsPeer}");
-            foreach (var (dev, ns) in new[] { (Dev, NsNetmap), (PeerDev, NsPeer) })
-            {
-                Lab.Exec(ns, $"sysctl -qw net.ipv6.conf.{dev}.disable_ipv6=1");
-                Lab.Exec(ns, $"ethtool -K {dev} tx off rx off tso off gso off gro off");
-                if (mtu != 1500) Lab.Exec(ns, $"ip link set {dev} mtu {mtu}");
-                Lab.Exec(ns, $"ip link set {dev} up");
-            }
+            Lab.PrepareLink(NsNetmap, Dev, mtu == 1500 ? 0 : mtu);
+            Lab.PrepareLink(NsPeer, PeerDev, mtu == 1500 ? 0 : mtu);
             Lab.Exec(NsNetmap, $"ip addr add {NetmapIp}/24 dev {Dev}");
             Lab.Exec(NsPeer, $"ip addr add {PeerIp}/24 dev {PeerDev}");
             (DevMac, PeerMac) = (Mac(NsNetmap, Dev), Mac(NsPeer, PeerDev));

@@ -20,14 +20,14 @@ public sealed class HostRingPathTests
         if (backend == NicBackendKind.Xdp) Assert.True(((Netmap.Adapters.Nic.Xdp.XdpAttachment)bed.Nic).NativeXdp);
 
         // Unknown neighbour: the stack asks for it (ARP request) ...
-        var ping = bed.Lab.TryExec(bed.NsNetmap, $"ping -c 1 -W 1 {HostRingBed.PeerIp}", 5000);
-        Assert.NotEqual(0, ping.ExitCode);
+        var ping = bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}");
+        Assert.False(ping.Answered, ping.ToString());
         var seen = new List<byte[]>();
         Assert.NotNull(bed.WaitHost(f => IsArp(f, ArpRequest, HostRingBed.NetmapIp, HostRingBed.PeerIp), seen));
 
         // ... known neighbour: the ICMP echo request itself.
         bed.Lab.Exec(bed.NsNetmap, $"ip neigh replace {HostRingBed.PeerIp} lladdr {HostRingBed.MacText(bed.PeerMac)} dev {bed.Dev}");
-        bed.Lab.TryExec(bed.NsNetmap, $"ping -c 2 -i 0.2 -W 1 {HostRingBed.PeerIp}", 5000);
+        bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}", count: 2);
         var echo = bed.WaitHost(f => IsIcmpEcho(f, IcmpEchoRequest, HostRingBed.NetmapIp, HostRingBed.PeerIp), seen);
         Assert.NotNull(echo);
         Assert.Equal(bed.PeerMac, echo.AsSpan(0, 6).ToArray());
@@ -78,7 +78,7 @@ public sealed class HostRingPathTests
         // The wire's frames still arrive there (and the stack does not answer them).
         bed.Peer.Send(PacketFrames.Make(1, 100));
         Assert.Equal(1, bed.CollectNicUntil(f => PacketFrames.IsTestFrame(f), 2000));
-        bed.Lab.TryExec(bed.NsPeer, $"ping -c 1 -W 1 {HostRingBed.NetmapIp}", 5000);
+        bed.Lab.Ping(bed.NsPeer, $"{HostRingBed.NetmapIp}");
         Assert.DoesNotContain(bed.CollectPeer(200), f => IsArp(f, ArpReply, HostRingBed.NetmapIp, HostRingBed.PeerIp));
     }
 
@@ -100,12 +100,12 @@ public sealed class HostRingPathTests
         Assert.True(bed.LinkGone(tap), $"{tap} still exists");
         Assert.Equal(divertLinks, TcxLinks.CountOwnOn(bed.IfIndex));
 
-        bed.Lab.TryExec(bed.NsNetmap, $"ping -c 2 -i 0.2 -W 1 {HostRingBed.PeerIp}", 5000);
+        bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}", count: 2);
         Assert.Empty(bed.CollectPeer(200));
 
         // And it can be built again.
         bed.OpenHost();
-        bed.Lab.TryExec(bed.NsNetmap, $"ping -c 1 -W 1 {HostRingBed.PeerIp}", 5000);
+        bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}");
         Assert.NotNull(bed.WaitHost(f => IsArp(f, ArpRequest, HostRingBed.NetmapIp, HostRingBed.PeerIp), new List<byte[]>()));
     }
 }

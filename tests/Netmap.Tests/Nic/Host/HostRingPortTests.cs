@@ -43,10 +43,10 @@ public sealed class HostRingPortTests
         {
             Assert.True(bed.LinkExists(tap));
             // Built by the engine on a thread of its own that entered the namespace: IPv6 is off on the right TAP.
-            Assert.Equal("1", bed.Lab.Exec(bed.NsNetmap, $"sysctl -n net.ipv6.conf.{tap}.disable_ipv6").Trim());
+            Assert.Equal("1", bed.Lab.ReadSysctl(bed.NsNetmap, $"net/ipv6/conf/{tap}/disable_ipv6"));
             Assert.DoesNotContain("inet", bed.Lab.Exec(bed.NsNetmap, $"ip addr show dev {tap}"));
             var seen = new List<byte[]>();
-            bed.Lab.TryExec(bed.NsNetmap, $"ping -c 1 -W 1 {HostRingBed.PeerIp}", 5000);
+            bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}");
             Assert.NotNull(Next(port, f => IsArp(f, ArpRequest, HostRingBed.NetmapIp, HostRingBed.PeerIp), seen));
 
             Assert.True(port.Inject(ArpWhoHas(HostRingBed.NetmapIp)));
@@ -78,10 +78,10 @@ public sealed class HostRingPortTests
             while (!bed.LinkExists(tap) && !run.IsCompleted && Environment.TickCount64 < deadline) Thread.Sleep(20);
             Assert.True(bed.LinkExists(tap), $"the bridge did not open the host rings: {se}");
 
-            var out1 = bed.Lab.TryExec(bed.NsNetmap, $"ping -c 3 -i 0.2 -W 2 {HostRingBed.PeerIp}", 8000);
-            Assert.True(out1.ExitCode == 0, $"host -> peer through the bridge: {out1.Output}\nbridge: {se}");
-            var out2 = bed.Lab.TryExec(bed.NsPeer, $"ping -c 3 -i 0.2 -W 2 {HostRingBed.NetmapIp}", 8000);
-            Assert.True(out2.ExitCode == 0, $"peer -> host through the bridge: {out2.Output}\nbridge: {se}");
+            var out1 = bed.Lab.Ping(bed.NsNetmap, $"{HostRingBed.PeerIp}", count: 3, intervalMs: 200, timeoutMs: 2000);
+            Assert.True(out1.Answered, $"host -> peer through the bridge: {out1}\nbridge: {se}");
+            var out2 = bed.Lab.Ping(bed.NsPeer, $"{HostRingBed.NetmapIp}", count: 3, intervalMs: 200, timeoutMs: 2000);
+            Assert.True(out2.Answered, $"peer -> host through the bridge: {out2}\nbridge: {se}");
         }
         finally
         {

@@ -34,17 +34,8 @@ internal sealed class PacketBed : IDisposable
             PeerDev = $"pkp{IfIndex}";
             Lab.Exec(NsNetmap, $"ip link add {Dev} index {IfIndex} numtxqueues 1 numrxqueues 1 type veth peer name {PeerDev} numtxqueues 1 numrxqueues 1");
             Lab.Exec(NsNetmap, $"ip link set {PeerDev} netns {NsPeer}");
-            foreach (var (dev, ns) in new[] { (Dev, NsNetmap), (PeerDev, NsPeer) })
-            {
-                Lab.Exec(ns, $"sysctl -qw net.ipv6.conf.{dev}.disable_ipv6=1");
-                Lab.Exec(ns, $"ethtool -K {dev} tx off rx off tso off gso off gro off");
-                Lab.Exec(ns, $"ip link set {dev} up");
-            }
-            if (mtu != 1500)
-            {
-                Lab.Exec(NsNetmap, $"ip link set {Dev} mtu {mtu}");
-                Lab.Exec(NsPeer, $"ip link set {PeerDev} mtu {mtu}");
-            }
+            Lab.PrepareLink(NsNetmap, Dev, mtu == 1500 ? 0 : mtu);
+            Lab.PrepareLink(NsPeer, PeerDev, mtu == 1500 ? 0 : mtu);
             Assert.Equal(IfIndex, NamespaceThread.Run(NsNetmap, () => PacketNetns.IndexOf(Dev)));
             Region = MemoryRegion.Create(11, AllocatorParameters.ForPrivatePort(2, slots, 2, slots, 0, 0), isGlobal: false);
             _rxRing = RingFactory.CreateWithBuffers(Region, slots, isTx: false, ringId: 0, KringKind.PacketRx, Dev);

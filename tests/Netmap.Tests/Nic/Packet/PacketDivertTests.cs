@@ -9,7 +9,7 @@ namespace Netmap.Tests.Nic.Packet;
 public sealed class PacketDivertTests
 {
     private static bool Ping(PacketBed bed, string fromNs, string to)
-        => bed.Lab.TryExec(fromNs, $"ping -c 1 -W 1 {to}", 5000).ExitCode == 0;
+        => bed.Lab.Ping(fromNs, to).Answered;
 
     private static void Address(PacketBed bed)
     {
@@ -45,17 +45,17 @@ public sealed class PacketDivertTests
         bed.Attach();
 
         // The host stack of the netmap side tries to reach the peer (ARP requests) while netmap sends 20 frames.
-        var ping = bed.Lab.Start(bed.NsNetmap, "ping -c 3 -i 0.2 -W 1 10.77.0.2");
+        var ping = bed.Lab.PingAsync(bed.NsNetmap, "10.77.0.2", count: 3);
         bed.Send(Enumerable.Range(0, 20).Select(i => PacketFrames.Make(i, 100)));
         var others = new List<byte[]>();
         var ours = bed.Peer.ReceiveTestFrames(20, quietMs: 1500, others);
-        ping.WaitForExit(5000);
+        Assert.True(ping.Wait(5000), "the background ping did not end");
         // Frames still in flight from the host stack would show up here.
         for (byte[]? f; (f = bed.Peer.Receive(200)) is not null;) others.Add(f);
 
         Assert.Equal(20, ours.Count);
         Assert.Empty(others);
-        Assert.NotEqual(0, ping.ExitCode);
+        Assert.False(ping.Result.Answered, ping.Result.ToString());
     }
 
     [Fact]

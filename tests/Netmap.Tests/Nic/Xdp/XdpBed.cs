@@ -18,6 +18,12 @@ internal sealed class XdpBed : IDisposable
 
     public XdpBed(uint slots = 256, int queues = 1, bool attach = true)
     {
+        try { Build(slots, queues, attach); }
+        catch { Dispose(); throw; } // a constructor that throws is never disposed: leave no namespace behind
+    }
+
+    private void Build(uint slots, int queues, bool attach)
+    {
         NetmapNs = Lab.Namespace("xn");
         PeerNs = Lab.Namespace("xp");
         (Dev, PeerDev) = Lab.Veth(peerNamespace: PeerNs, rootNamespace: NetmapNs, queues: queues);
@@ -33,16 +39,16 @@ internal sealed class XdpBed : IDisposable
     }
 
     public NetworkLab Lab { get; } = new();
-    public string NetmapNs { get; }
-    public string PeerNs { get; }
-    public string Dev { get; }
-    public string PeerDev { get; }
-    public MemoryRegion Region { get; }
-    public RegionLayout Layout { get; }
-    public RingFactory.CreatedRing[] RxRings { get; }
-    public RingFactory.CreatedRing[] TxRings { get; }
-    public Kring[] Rx { get; }
-    public Kring[] Tx { get; }
+    public string NetmapNs { get; private set; } = "";
+    public string PeerNs { get; private set; } = "";
+    public string Dev { get; private set; } = "";
+    public string PeerDev { get; private set; } = "";
+    public MemoryRegion Region { get; private set; } = null!;
+    public RegionLayout Layout { get; private set; }
+    public RingFactory.CreatedRing[] RxRings { get; private set; } = [];
+    public RingFactory.CreatedRing[] TxRings { get; private set; } = [];
+    public Kring[] Rx { get; private set; } = [];
+    public Kring[] Tx { get; private set; } = [];
     public XdpAttachment? Attachment { get; private set; }
     public XdpQueue[] Queues { get; private set; } = [];
 
@@ -149,7 +155,7 @@ internal sealed class XdpBed : IDisposable
         try { Detach(); }
         finally
         {
-            Region.Dispose();
+            Region?.Dispose();
             Lab.Dispose();
         }
     }
