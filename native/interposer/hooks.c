@@ -36,6 +36,8 @@ static int (*real_pselect)(int, fd_set *, fd_set *, fd_set *, const struct times
 static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
 static int (*real_epoll_wait)(int, struct epoll_event *, int, int);
 static int (*real_epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_write)(int, const void *, size_t);
 
 int nmi_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev, int (*ctl)(int, int, int, struct epoll_event *));
 int nmi_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout, const sigset_t *mask,
@@ -66,6 +68,8 @@ void nmi_resolve(void)
 	real_epoll_ctl = dlsym(RTLD_NEXT, "epoll_ctl");
 	real_epoll_wait = dlsym(RTLD_NEXT, "epoll_wait");
 	real_epoll_pwait = dlsym(RTLD_NEXT, "epoll_pwait");
+	real_read = dlsym(RTLD_NEXT, "read");
+	real_write = dlsym(RTLD_NEXT, "write");
 	done = 1;
 }
 
@@ -89,7 +93,7 @@ void nmi_log(const char *fmt, ...)
 	if (n < 0) return;
 	if (n > (int)sizeof b - 2) n = (int)sizeof b - 2;
 	b[n++] = '\n';
-	(void)!write(2, b, (size_t)n);
+	(void)!syscall(SYS_write, 2, b, (size_t)n);
 }
 
 static int is_device(const char *path)
@@ -256,6 +260,24 @@ void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off)
 }
 
 void *mmap64(void *a, size_t len, int prot, int flags, int fd, off_t off) { return mmap(a, len, prot, flags, fd, off); }
+
+/* ---------------------------------------------------------------- read, write */
+
+/* /dev/netmap has no read or write: EINVAL, as the kernel answers for the device (and a read must never take one of
+ * netmapd's replies off the connection) */
+ssize_t read(int fd, void *buf, size_t n)
+{
+	nmi_resolve();
+	if (nmi_lookup(fd)) { errno = EINVAL; return -1; }
+	return real_read(fd, buf, n);
+}
+
+ssize_t write(int fd, const void *buf, size_t n)
+{
+	nmi_resolve();
+	if (nmi_lookup(fd)) { errno = EINVAL; return -1; }
+	return real_write(fd, buf, n);
+}
 
 /* ---------------------------------------------------------------- recvmsg: eager adoption */
 

@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 
 #define PORT_IN 1
 #define PORT_OUT 4
@@ -66,7 +67,7 @@ void nmi_drain(struct nmi_file *f)
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = recv(f->kickfd, b, sizeof b, MSG_DONTWAIT);
 		if (n < 0 && errno == ENOTSOCK) {
-			(void)!read(f->kickfd, b, 8); /* eventfds are non-blocking */
+			(void)!syscall(SYS_read, f->kickfd, b, 8); /* eventfds are non-blocking */
 			return;
 		}
 		if (n < 0)

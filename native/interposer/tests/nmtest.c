@@ -118,6 +118,7 @@ static void sc_pollmix(void)
 	pthread_join(th, NULL);
 	struct netmap_ring *rx = NETMAP_RXRING(s.nifp, 0);
 	CHECK(get_packet(rx, 7, 100) == 100, "the packet");
+	CHECK(read(s.fd, &c, 1) == -1 && errno == EINVAL && write(s.fd, &c, 1) == -1 && errno == EINVAL, "read/write on a netmap fd: EINVAL");
 	/* TX room: POLLOUT at once */
 	struct pollfd o = { m.fd, POLLOUT, 0 };
 	CHECK(poll(&o, 1, 0) == 1 && o.revents == POLLOUT, "POLLOUT");
@@ -530,6 +531,10 @@ static void sc_fork(void)
 	time_t start = time(NULL);
 	while (got < 3000) {
 		CHECK(time(NULL) - start < 20, "fork: got %u", got);
+		/* control requests on the connection the child is using at the same time: each process gets its replies */
+		struct nmreq_port_info_get info;
+		memset(&info, 0, sizeof info);
+		CHECK(ctrl(m.fd, REQ_PORT_INFO_GET, "cfk{1", &info, NULL) == 0 && info.nr_memsize == m.reg.nr_memsize, "parent request");
 		struct pollfd p = { s.fd, POLLIN, 0 };
 		CHECK(poll(&p, 1, 2000) >= 0, "poll");
 		int r;
