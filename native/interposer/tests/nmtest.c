@@ -203,8 +203,44 @@ static void sc_legacy(void)
 	errno = 0;
 	CHECK(ioctl(g, NIOCGINFO, &gi) == -1 && errno == EINVAL, "nr_version 13: EINVAL");
 	CHECK(ioctl(g, NIOCREGIF, (void *)16) == -1 && errno == EFAULT, "bad pointer: EFAULT");
-	/* NETMAP_NO_TX_POLL in nr_ringid on a fresh port */
 	close(g);
+	/* NETMAP_NO_TX_POLL in nr_ringid: poll() without POLLOUT must not flush the TX ring */
+	int q[2];
+	struct nmreq qr[2];
+	void *qm[2];
+	for (int i = 0; i < 2; i++) {
+		q[i] = open("/dev/netmap", O_RDWR);
+		memset(&qr[i], 0, sizeof qr[i]);
+		snprintf(qr[i].nr_name, sizeof qr[i].nr_name, "clq");
+		qr[i].nr_version = 14;
+		qr[i].nr_flags = i == 0 ? REG_PIPE_MASTER : REG_PIPE_SLAVE;
+		qr[i].nr_ringid = 1 | (i == 0 ? 0x1000 /* NETMAP_NO_TX_POLL */ : 0);
+		CHECK(ioctl(q[i], NIOCREGIF, &qr[i]) == 0, "NIOCREGIF clq");
+		qm[i] = mmap(NULL, qr[i].nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, q[i], 0);
+		CHECK(qm[i] != MAP_FAILED, "mmap clq");
+	}
+	struct netmap_ring *qt = NETMAP_TXRING(NETMAP_IF(qm[0], qr[0].nr_offset), 0);
+	struct netmap_ring *qx = NETMAP_RXRING(NETMAP_IF(qm[1], qr[1].nr_offset), 0);
+	CHECK(put_packet(qt, 3, 90, 2048), "room");
+	struct pollfd z = { q[0], POLLIN, 0 };
+	poll(&z, 1, 0);
+	CHECK(ioctl(q[1], NIOCRXSYNC, NULL) == 0 && qx->head == qx->tail, "NO_TX_POLL: poll(POLLIN) did not transmit");
+	struct pollfd o = { q[0], POLLOUT, 0 };
+	CHECK(poll(&o, 1, 0) == 1, "POLLOUT");
+	CHECK(ioctl(q[1], NIOCRXSYNC, NULL) == 0 && get_packet(qx, 3, 90) == 90, "poll(POLLOUT) transmitted");
+	for (int i = 0; i < 2; i++) { munmap(qm[i], qr[i].nr_memsize); close(q[i]); }
+	/* a VALE port through NIOCREGIF: its own region */
+	int v = open("/dev/netmap", O_RDWR);
+	struct nmreq vr;
+	memset(&vr, 0, sizeof vr);
+	snprintf(vr.nr_name, sizeof vr.nr_name, "valelg:x");
+	vr.nr_version = 14;
+	vr.nr_flags = REG_ALL_NIC;
+	CHECK(ioctl(v, NIOCREGIF, &vr) == 0 && vr.nr_arg2 != r[0].nr_arg2 && vr.nr_memsize > 0, "NIOCREGIF of a VALE port");
+	void *vm = mmap(NULL, vr.nr_memsize, PROT_READ | PROT_WRITE, MAP_SHARED, v, 0);
+	CHECK(vm != MAP_FAILED && (NETMAP_IF(vm, vr.nr_offset)->ni_flags & 1), "NI_PRIV_MEM");
+	munmap(vm, vr.nr_memsize);
+	close(v);
 	for (int i = 0; i < 2; i++) { munmap(mem[i], r[i].nr_memsize); close(fds[i]); }
 }
 
