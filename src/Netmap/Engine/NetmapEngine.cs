@@ -453,6 +453,12 @@ public sealed class NetmapEngine : IDisposable
                 if (!_allocators.TryGet(req.MemId, out region))
                     throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mem_id {req.MemId} does not exist");
             }
+            else if (_vale.FindPersistent(parentName) is { } persistent)
+            {
+                // netmap: a pipe lives in its parent's allocator; a persistent VALE port (VALE_NEWIF, possibly in a
+                // given mem_id, as lb makes its output pipes' parent in its input's region) is such a parent.
+                region = persistent.Region;
+            }
             else
             {
                 uint slots = Math.Max(NetmapConstants.BridgeRingSize, Math.Max(txs, rxs));
