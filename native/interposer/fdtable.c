@@ -201,6 +201,12 @@ int nmi_open_device(int flags)
 	}
 	if (!(flags & O_CLOEXEC))
 		fcntl(fd, F_SETFD, 0);
+	/* the daemon this process talks to: where a fork child connects, and a peer adoption accepts */
+	struct sockaddr_un pa;
+	socklen_t pl = sizeof pa;
+	memset(&pa, 0, sizeof pa);
+	if (getpeername(fd, (struct sockaddr *)&pa, &pl) == 0 && pa.sun_family == AF_UNIX && pa.sun_path[0])
+		snprintf(nmi_socket_path, sizeof nmi_socket_path, "%.*s", (int)sizeof pa.sun_path, pa.sun_path);
 	if (attach(fd, inode_of(fd)) < 0) {
 		nmi_real_close(fd);
 		errno = ENOMEM;
@@ -252,9 +258,18 @@ static int is_daemon_socket(int fd)
 	memset(&a, 0, sizeof a);
 	if (getpeername(fd, (struct sockaddr *)&a, &al) != 0 || a.sun_family != AF_UNIX || al <= sizeof(sa_family_t) || !a.sun_path[0])
 		return 0;
-	if (!nmi_socket_path[0] && nmi_rt_load() != 0)
+	char peer[sizeof a.sun_path + 1];
+	memcpy(peer, a.sun_path, sizeof a.sun_path);
+	peer[sizeof a.sun_path] = 0;
+	if (strcmp(peer, nmi_socket_path) == 0)
+		return 1;
+	if (nmi_rt_load() != 0)
 		return 0;
-	return strncmp(a.sun_path, nmi_socket_path, sizeof a.sun_path) == 0;
+	sigset_t old;
+	nmi_rt_enter(&old);
+	int yes = nmi_rt_is_daemon_path(peer);
+	nmi_rt_leave(&old);
+	return yes;
 }
 
 struct nmi_file *nmi_lookup_or_adopt(int fd)

@@ -105,6 +105,7 @@ int nmi_rt_connect_daemon(char *err, int errlen);
 void nmi_rt_leave(const sigset_t *old);
 extern int (*nmi_rt_connect)(char *err, int errlen);
 extern int (*nmi_rt_socket_path)(char *buf, int len);
+extern int (*nmi_rt_is_daemon_path)(const char *path);
 extern intptr_t (*nmi_rt_bind)(int memfd, int64_t memsize, int64_t nifp, int kick, int peer, const int *back, int nback,
                                uint32_t token, int txpoll, const char *name, char *err, int errlen);
 extern int (*nmi_rt_txsync)(intptr_t);

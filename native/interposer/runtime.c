@@ -20,6 +20,7 @@ extern char **environ;
 int (*nmi_rt_connect)(char *, int);
 int (*nmi_rt_socket_path)(char *, int);
 int (*nmi_rt_start_command)(char *, int, char *, int);
+int (*nmi_rt_is_daemon_path)(const char *);
 intptr_t (*nmi_rt_bind)(int, int64_t, int64_t, int, int, const int *, int, uint32_t, int, const char *, char *, int);
 int (*nmi_rt_txsync)(intptr_t);
 int (*nmi_rt_rxsync)(intptr_t);
@@ -93,6 +94,7 @@ int nmi_rt_load(void)
 			nmi_rt_connect = sym(h, "nmi_connect", &missing);
 			nmi_rt_socket_path = sym(h, "nmi_socket_path", &missing);
 			nmi_rt_start_command = sym(h, "nmi_start_command", &missing);
+			nmi_rt_is_daemon_path = sym(h, "nmi_is_daemon_path", &missing);
 			nmi_rt_bind = sym(h, "nmi_bind", &missing);
 			nmi_rt_txsync = sym(h, "nmi_txsync", &missing);
 			nmi_rt_rxsync = sym(h, "nmi_rxsync", &missing);

@@ -14,17 +14,18 @@ namespace Netmap.Interpose;
 /// </summary>
 public static class Exports
 {
-    /// <summary>Opens a connection to netmapd at the path every C# client uses (<see cref="DaemonLocator"/>: NETMAP_SOCKET,
-    /// the default paths). Returns the connected descriptor (close-on-exec set), -ECONNREFUSED when nothing listens
-    /// (the caller then runs <see cref="StartCommand"/> itself and retries), or another -errno with a message.</summary>
+    /// <summary>Opens a connection to netmapd found the way every C# client finds it (<see cref="DaemonLocator.Discover"/>:
+    /// NETMAP_SOCKET, the per-user and system sockets, the trust checks). Returns the connected descriptor
+    /// (close-on-exec set), -ECONNREFUSED when nothing listens (the caller then runs <see cref="StartCommand"/> itself
+    /// and retries), or another -errno with a message.</summary>
     [UnmanagedCallersOnly(EntryPoint = "nmi_connect")]
     public static int Connect(nint err, int errLen)
     {
         try
         {
-            var socket = DaemonLocator.TryConnectSocket(DaemonLocator.SocketPath);
-            if (socket is null) return -(int)Abi.Errno.ECONNREFUSED;
-            return socket.Fd; // ownership moves to the caller: the socket object is dropped without Dispose
+            var channel = DaemonLocator.Discover(null, out _);
+            if (channel is null) return -(int)Abi.Errno.ECONNREFUSED;
+            return channel.HangupFd; // ownership moves to the caller: the channel is dropped without Dispose
         }
         catch (NetmapException e) { WriteError(err, errLen, e.Message); return -(int)(e.Errno == 0 ? Abi.Errno.EIO : e.Errno); }
         catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Abi.Errno.EIO; }
@@ -49,8 +50,18 @@ public static class Exports
         catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Abi.Errno.EIO; }
     }
 
-    /// <summary>The socket path clients use (for recognising an inherited or received netmap descriptor by its peer).
-    /// Returns the byte length written (NUL-terminated), or -1 when it does not fit.</summary>
+    /// <summary>True (1) when <paramref name="path"/> is a socket the search connects to: how the interposer recognises
+    /// an inherited or received netmap descriptor by its peer's address.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "nmi_is_daemon_path")]
+    public static int IsDaemonPath(nint path)
+    {
+        try { return Marshal.PtrToStringUTF8(path) is { } p && DaemonLocator.IsDiscoveredPath(p) ? 1 : 0; }
+        catch (Exception) { return 0; }
+    }
+
+    /// <summary>The socket an autostart would use (NETMAP_SOCKET, else the per-user one): where a fork child whose runtime
+    /// is gone connects when it has seen no other. Returns the byte length written (NUL-terminated), or -1 when it
+    /// does not fit.</summary>
     [UnmanagedCallersOnly(EntryPoint = "nmi_socket_path")]
     public static int SocketPath(nint buf, int len)
     {

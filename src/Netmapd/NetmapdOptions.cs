@@ -2,8 +2,9 @@ using Netmap.Hosting.Daemon;
 
 namespace Netmapd;
 
-/// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help, and the VALE
-/// switch's --vale-workers N, --vale-spin-us U, --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]] (repeatable).</summary>
+/// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help, the VALE
+/// switch's --vale-workers N, --vale-spin-us U, --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]] (repeatable), and the
+/// limits (<see cref="NetmapdLimits"/>: --max-connections N, --max-connections-per-user N, ...).</summary>
 internal sealed class NetmapdOptions
 {
     /// <summary>Set (to a status file path) in the daemon a <c>--detach</c> launcher starts; see <see cref="Detach"/>.</summary>
@@ -13,10 +14,16 @@ internal sealed class NetmapdOptions
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
                        [--interfaces root|all|none|UID[,UID...]]
+                       [--max-connections N] [--max-connections-per-user N] [--descriptor-reserve N]
+                       [--request-threads N]
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
-                            $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others)
-          --group NAME|GID  give the socket file this group (mode 0660), so its members may connect
+                            $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others).
+                            A missing directory is created 0700 (0750 with --group); an existing one must be
+                            owned by netmapd's uid or root and writable by nobody else (sticky /tmp excepted).
+                            netmapd.pid beside the socket records the daemon (pid, start time)
+          --group NAME|GID  give the socket file this group (mode 0660), so its members may connect; the
+                            directory is made searchable by the group when netmapd owns it
           --detach          start the daemon in its own session and exit 0 once it listens (1 if it failed)
           --interfaces WHO  which clients may put Linux interfaces into netmap mode and attach them to
                             switches (netmapd holds the privileges: CAP_NET_ADMIN, CAP_NET_RAW, CAP_BPF):
@@ -38,7 +45,8 @@ internal sealed class NetmapdOptions
                             ARG (a string, everything after the second ':') or its parameterless one.
                             The switch is created at start and stays. Repeat for more switches.
                             Exit 1, naming the switch and the assembly, when it cannot be loaded.
-        """;
+
+        """ + NetmapdLimits.Usage;
 
     public string SocketPath { get; set; } = DaemonLocator.SocketPath;
     public string? Group { get; set; }
@@ -55,6 +63,8 @@ internal sealed class NetmapdOptions
     public HashSet<uint>? InterfaceUids { get; set; } = new();
     /// <summary>--interfaces none: no client may open Linux interfaces.</summary>
     public bool NoInterfaces { get; set; }
+    /// <summary>Every cap of the daemon (--max-* and friends).</summary>
+    public NetmapdLimits Limits { get; } = new();
 
     public const int MaxValeWorkers = 64;
     public const int MaxValeSpinMicroseconds = 1_000_000;
@@ -142,6 +152,11 @@ internal sealed class NetmapdOptions
                         }
                         o.InterfaceUids = uids;
                     }
+                    break;
+                case var limit when NetmapdLimits.Flags.Any(f => f.Flag == limit):
+                    if (!TakeValue(args, ref i, inline, a, out var n, out error)) return null;
+                    o.Limits.TrySet(a, n, out error);
+                    if (error is not null) return null;
                     break;
                 case "--help" or "-h":
                     o.Help = true;

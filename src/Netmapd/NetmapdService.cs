@@ -34,7 +34,7 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
                 engine.SetValeLookup(l.Spec.Switch, new GuardedValeLookup(l.Lookup, l.Spec.Switch, m => logger.LogError("{Message}", m)));
                 logger.LogInformation("{Switch}: lookup {Type} from {Assembly}", l.Spec.Switch, l.Lookup.GetType().FullName, l.Spec.AssemblyPath);
             }
-            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug));
+            _server = new DaemonServer(engine, options.SocketPath, options.Group, Log, verbose: logger.IsEnabled(LogLevel.Debug), options.Limits.ForServer());
         }
         catch
         {
@@ -44,6 +44,9 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         _engine = engine;
         logger.LogInformation("netmapd listening on {SocketPath} (VALE: {Workers} forwarding thread(s), spin {Spin} us)",
             _server.SocketPath, options.ValeWorkers, options.ValeSpinMicroseconds);
+        var limits = _server.Limits;
+        logger.LogInformation("limits: {Max} connections, {PerUser} per user; {Descriptors} descriptors (RLIMIT_NOFILE), {Reserve} kept free; {Threads} request threads",
+            limits.MaxConnections, limits.MaxConnectionsPerUser, _server.DescriptorLimit, limits.DescriptorReserve, limits.RequestThreads);
         return Task.CompletedTask;
     }
 

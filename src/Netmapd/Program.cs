@@ -19,6 +19,11 @@ if (options.Help)
 }
 if (options.Detach) return Detach.Run(options, args);
 
+// Descriptors: as many as the hard limit allows (connections, regions and kernel queues are descriptors); the server
+// keeps a reserve below it and refuses work before an allocation could fail.
+try { Netmap.Interop.DescriptorLimit.RaiseToHard(); }
+catch (Netmap.NetmapException e) { Console.Error.WriteLine($"netmapd: {e.Message} (continuing with the current limit)"); }
+
 // Custom VALE lookups: loaded before the host, so that a bad plugin is a clean start failure (exit 1, one line).
 var lookups = new List<LoadedValeLookup>();
 foreach (var spec in options.ValeLookups)

@@ -247,6 +247,7 @@ internal sealed class Transfer
     private readonly long _txTotal, _rxTotal;
     private readonly byte[] _txBuf, _asm, _expect;
     private long _sent, _received, _fragments;
+    private bool _daemonGone;
     private int _txLen, _asmLen;
     private ulong _txHash = PeerProtocol.HashSeed, _rxHash = PeerProtocol.HashSeed;
 
@@ -307,7 +308,12 @@ internal sealed class Transfer
             }
             if (_received < _rxTotal) events |= PollEvents.In;
             var got = port.Poll(events, 1000);
-            if ((got & PollEvents.Error) != 0) throw new PeerFailure("poll reported POLLERR (a ring was reinitialised)");
+            if ((got & PollEvents.Error) != 0)
+            {
+                // netmapd died: said once; a pipe's data path is the clients' own, so the transfer goes on.
+                if (port.Failure is { } why && !_daemonGone) { _daemonGone = true; Console.WriteLine($"DAEMON-GONE {why}"); continue; }
+                throw new PeerFailure("poll reported POLLERR (a ring was reinitialised)");
+            }
             if (got == PollEvents.None && failOnIdle && idle.Elapsed > IdleLimit)
                 throw new PeerFailure($"stalled for {IdleLimit.TotalSeconds} s: {State()}");
         }

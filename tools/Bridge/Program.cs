@@ -8,6 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        Netmap.Hosting.Daemon.DaemonLocator.Notice += line => Console.Error.WriteLine($"bridge: {line}");
         if (!BridgeOptions.TryParse(args, out var options, out string? error))
         {
             Console.Error.WriteLine($"bridge: {error}");

@@ -8,6 +8,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        Netmap.Hosting.Daemon.DaemonLocator.Notice += line => Console.Error.WriteLine($"pkt-gen: {line}");
         if (!PktGenOptions.TryParse(args, out var options, out string? error))
         {
             Console.Error.WriteLine($"pkt-gen: {error}");

@@ -19,6 +19,7 @@ public enum Errno
     EEXIST = 17,
     ENODEV = 19,
     EINVAL = 22,
+    ENFILE = 23,
     EMFILE = 24,
     ENOSPC = 28,
     EPIPE = 32,
@@ -30,6 +31,8 @@ public enum Errno
     ENOBUFS = 105,
     EOPNOTSUPP = 95,
     ENETDOWN = 100,
+    ECONNRESET = 104,
     ECONNREFUSED = 111,
     ETIMEDOUT = 110,
+    EDQUOT = 122,
 }

@@ -8,7 +8,8 @@ namespace Netmap.Adapters;
 /// <summary>
 /// What a process builds from one REGISTER reply to run the registration's syncs itself: a <see cref="Kring"/> per
 /// bound ring (validated against our region header), pipe peers and VALE kick lines connected, a
-/// <see cref="RingBackend"/> per kernel queue of a Linux interface, and netmap's poll() over them. One implementation
+/// <see cref="RingBackend"/> per kernel queue of a Linux interface, and the rounds of netmap's poll() over them
+/// (<see cref="SyncAndCheck"/>, <see cref="PrepareWait"/>: each caller sleeps on <see cref="WaitFds"/> its own way). One implementation
 /// for every caller: <c>NetmapPort</c>, netmapd's session syncs (for clients that cannot run them, e.g. a C program's
 /// fork child) and the C interposer's in-process library.
 /// Descriptors are borrowed (the caller keeps them open for the binding's life); backends are disposed with it.
@@ -23,9 +24,8 @@ internal sealed class PortBinding : IDisposable
     private readonly long _spinTicks;
     private readonly RingBackend[] _backends;
     private readonly int _kickFd;
-    /// <summary>Descriptors a waiter polls (the kick line, then the kernel queues of an interface) and their events.</summary>
+    /// <summary>Descriptors a waiter polls: the kick line, then the kernel queues of an interface.</summary>
     private readonly int[] _waitFds;
-    private readonly short[] _waitIn, _waitOut, _waitBoth;
     private bool _disposed;
 
     /// <param name="mem">the mapped region (owned by the caller)</param>
@@ -37,7 +37,7 @@ internal sealed class PortBinding : IDisposable
     /// <param name="token">the registration's sync token</param>
     /// <param name="txPoll">false with NR_NO_TX_POLL: poll() without Out does not flush TX rings</param>
     /// <param name="localAdapter">the engine's adapter when its txsync must run engine code here (embedded VALE)</param>
-    /// <param name="spin">how long <see cref="Poll"/> spins before sleeping (null: 50 µs, none for interfaces)</param>
+    /// <param name="spin">how long a poll() spins before sleeping (null: 50 µs, none for interfaces)</param>
     /// <param name="owner">the port's name, for error messages</param>
     public PortBinding(MappedMemory mem, long memSize, long nifpOffset, int kickFd, int peerKickFd, int[] backendFds, uint token,
         bool txPoll, NetmapAdapter? localAdapter, TimeSpan? spin, string owner)
@@ -64,9 +64,6 @@ internal sealed class PortBinding : IDisposable
         _waitFds = new[] { kickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
         var s = spin ?? (_backends.Length > 0 ? TimeSpan.Zero : SharedMemorySpin);
         _spinTicks = (long)(s.TotalSeconds * Stopwatch.Frequency);
-        _waitIn = _waitFds.Select(_ => Libc.POLLIN).ToArray();
-        _waitOut = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : Libc.POLLOUT).ToArray();
-        _waitBoth = _waitFds.Select((_, i) => i == 0 ? Libc.POLLIN : (short)(Libc.POLLIN | Libc.POLLOUT)).ToArray();
     }
 
     /// <summary>The default spin of shared-memory ports (a cross-core wakeup costs ~25 µs on a small VM).</summary>
@@ -86,15 +83,8 @@ internal sealed class PortBinding : IDisposable
     public int KickFd => _kickFd;
     /// <summary>What a sleeper polls: the kick descriptor first, then the interface's kernel queues.</summary>
     public ReadOnlySpan<int> WaitFds => _waitFds;
-    /// <summary>Poll events for each of <see cref="WaitFds"/> when waiting for <paramref name="events"/>.</summary>
-    public ReadOnlySpan<short> WaitEvents(PortEvents events) => (events & (PortEvents.In | PortEvents.Out)) switch
-    {
-        PortEvents.Out => _waitOut,
-        PortEvents.In => _waitIn,
-        _ => _waitBoth,
-    };
     public bool HasBackends => _backends.Length > 0;
-    /// <summary>How long <see cref="Poll"/> spins before it arms and sleeps, in Stopwatch ticks.</summary>
+    /// <summary>How long a poll() spins re-checking before it arms and sleeps, in Stopwatch ticks.</summary>
     public long SpinTicks => _spinTicks;
 
     private static Kring[] BindRings(MappedMemory mem, in RegionLayout layout, long nifp, int ofsBase, int count, string owner, out int first)
@@ -190,46 +180,6 @@ internal sealed class PortBinding : IDisposable
         var rx = _rx;
         for (int i = 0; i < rx.Length; i++) ok &= RingSync.RxSync(rx[i], _token);
         return ok;
-    }
-
-    /// <summary>
-    /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when Out is asked), reports In
-    /// when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a reinit. Blocks up to
-    /// <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps with "need kick" armed. None on timeout.
-    /// </summary>
-    public PortEvents Poll(PortEvents events, int timeoutMs)
-    {
-        long start = Stopwatch.GetTimestamp();
-        long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
-        var ready = SyncAndCheck(events);
-        if (ready != PortEvents.None || timeoutMs == 0) return ready;
-        long spinEnd = Math.Min(deadline, start + _spinTicks);
-        while (Stopwatch.GetTimestamp() < spinEnd)
-        {
-            Thread.Yield(); // on a shared core (2-vCPU machines) let the peer run instead of burning its slice
-            ready = SyncAndCheck(events);
-            if (ready != PortEvents.None) return ready;
-        }
-        Span<short> revents = stackalloc short[FdPoll.MaxDescriptors];
-        while (true)
-        {
-            Arm(events, true);
-            ready = SyncAndCheck(events);
-            if (ready != PortEvents.None) { Arm(events, false); return ready; }
-            long now = Stopwatch.GetTimestamp();
-            if (now >= deadline) { Arm(events, false); return PortEvents.None; }
-            int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
-            if (_backends.Length == 0)
-            {
-                FdPoll.WaitReadable(_kickFd, waitMs);
-                DrainKick();
-                continue;
-            }
-            // A Linux interface: the kernel queues wake us; the kick line (first) is drained only when it fired, so a
-            // kernel wakeup costs no extra read(2).
-            FdPoll.Wait(_waitFds, WaitEvents(events), revents, waitMs);
-            if (revents[0] != 0) DrainKick();
-        }
     }
 
     /// <summary>The syncs and readiness test of one poll() round, without waiting.</summary>

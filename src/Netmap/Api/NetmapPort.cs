@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
 using Netmap.Adapters;
@@ -25,6 +26,17 @@ public sealed class NetmapPort : IDisposable
     private readonly PortBinding _binding;
     private readonly Kring[] _tx;
     private readonly Kring[] _rx;
+    /// <summary>Descriptors a waiter polls (the kick line, the daemon connection while it is there, then the kernel
+    /// queues of an interface) and their events.</summary>
+    private int[] _waitFds = [];
+    private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
+    /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
+    private int _hangupSlot;
+    /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
+    /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
+    /// (woken by it) and Linux interfaces (whose XDP program and sockets' binding it holds) do not.</summary>
+    private readonly bool _outlivesDaemon;
+    private string? _failure;
     private Interop.EpollSet? _epoll;
     private int _curTx, _curRx;
     private bool _disposed;
@@ -44,6 +56,9 @@ public sealed class NetmapPort : IDisposable
         _tx = _binding.Tx.ToArray();
         _rx = _binding.Rx.ToArray();
         FirstTxRing = _binding.FirstTxRing; FirstRxRing = _binding.FirstRxRing;
+        _outlivesDaemon = _tx.Concat(_rx).All(k => k.Kind is KringKind.PipeTx or KringKind.PipeRx or KringKind.Null);
+        // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
+        BuildWaitSet(channel.HangupFd);
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -84,6 +99,14 @@ public sealed class NetmapPort : IDisposable
             return (_epoll ??= Interop.EpollSet.Create(_binding.WaitFds, Spec.Spec)).Fd;
         }
     }
+
+    /// <summary>
+    /// Why the port lost its engine, or null while it has one: "netmapd at PATH closed the connection" once netmapd
+    /// died (or shut down). The rings stay mapped, so TxSync/RxSync keep working on the memory (a pipe's peer may
+    /// still be there), but nothing the daemon did (VALE forwarding, monitor wakeups, an interface's netmap mode)
+    /// happens any more; <see cref="Poll"/> reports <see cref="PollEvents.Error"/>. Always null on an embedded engine.
+    /// </summary>
+    public string? Failure => _failure ??= _channel.Failure;
 
     /// <summary>Opens <paramref name="spec"/> (netmap's port-name grammar) in netmapd, starting it if needed.</summary>
     public static NetmapPort Open(string spec, NetmapPortOptions? options = null) => Open(spec, NetmapHost.Default, options);
@@ -171,10 +194,80 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
     /// is asked), reports In when an RX ring has cur != tail, Out when a TX ring has cur != tail, Error after a
-    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line
-    /// with "need kick" armed so the peer wakes it. Returns None on timeout.
+    /// reinit. Blocks up to <paramref name="timeoutMs"/> (-1 = forever): spins first, then sleeps on the kick line (and
+    /// the daemon connection) with "need kick" armed so the peer wakes it. Returns None on timeout. When the port's
+    /// netmapd goes away (<see cref="Failure"/> says why), the Poll that sees it returns Error; from then on a port
+    /// that needs the daemon (VALE, monitor, Linux interface) returns Error at once instead of sleeping, while a pipe
+    /// (whose data and wakeups go from client to client) polls as before.
     /// </summary>
-    public PollEvents Poll(PollEvents events, int timeoutMs) => (PollEvents)_binding.Poll((PortEvents)events, timeoutMs);
+    public PollEvents Poll(PollEvents events, int timeoutMs)
+    {
+        var e = (PortEvents)events;
+        long start = Stopwatch.GetTimestamp();
+        long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
+        var ready = _binding.SyncAndCheck(e);
+        if (_failure is not null && !_outlivesDaemon) return (PollEvents)(ready | PortEvents.Error);
+        if (ready != PortEvents.None || timeoutMs == 0) return (PollEvents)ready;
+        long spinEnd = Math.Min(deadline, start + _binding.SpinTicks);
+        while (Stopwatch.GetTimestamp() < spinEnd)
+        {
+            Thread.Yield(); // on a shared core (2-vCPU machines) let the peer run instead of burning its slice
+            ready = _binding.SyncAndCheck(e);
+            if (ready != PortEvents.None) return (PollEvents)ready;
+        }
+        Span<short> revents = stackalloc short[FdPoll.MaxDescriptors];
+        while (true)
+        {
+            ready = _binding.PrepareWait(e);
+            if (ready != PortEvents.None) return (PollEvents)ready;
+            long now = Stopwatch.GetTimestamp();
+            if (now >= deadline) { _binding.Arm(e, false); return PollEvents.None; }
+            int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
+            if (_waitFds.Length == 1)
+            {
+                FdPoll.WaitReadable(_registration.KickFd, waitMs);
+                _binding.DrainKick();
+                continue;
+            }
+            // The kernel queues of a Linux interface and the daemon connection wake us too; the kick line (first) is
+            // drained only when it fired, so a kernel wakeup costs no extra read(2).
+            FdPoll.Wait(_waitFds, (events & (PollEvents.In | PollEvents.Out)) switch
+            {
+                PollEvents.Out => _waitOut,
+                PollEvents.In => _waitIn,
+                _ => _waitBoth,
+            }, revents, waitMs);
+            if (revents[0] != 0) _binding.DrainKick();
+            if (_hangupSlot >= 0 && (revents[_hangupSlot] & FdPoll.HangupEvents) != 0 && DaemonGone())
+            {
+                _binding.Arm(e, false);
+                return (PollEvents)(_binding.SyncAndCheck(e) | PortEvents.Error);
+            }
+        }
+    }
+
+    /// <summary>Out of line: records why, once the connection reported a hangup; a port that outlives the daemon stops
+    /// watching the connection (it would stay readable and turn every sleep into a spin).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool DaemonGone()
+    {
+        _failure ??= _channel.Failure;
+        if (_failure is null) return false;
+        if (_outlivesDaemon) BuildWaitSet(-1);
+        return true;
+    }
+
+    /// <summary>The descriptors Poll sleeps on: the kick line, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
+    private void BuildWaitSet(int hangupFd)
+    {
+        var wake = _binding.WaitFds.ToArray();
+        _hangupSlot = hangupFd >= 0 ? 1 : -1;
+        _waitFds = hangupFd >= 0 ? [wake[0], hangupFd, .. wake[1..]] : wake;
+        short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
+        _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
+        _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
+        _waitBoth = _waitFds.Select((_, i) => Events(i, (short)(Libc.POLLIN | Libc.POLLOUT))).ToArray();
+    }
 
     /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your
     /// own event loop. Returns the events already ready (then do not sleep).</summary>

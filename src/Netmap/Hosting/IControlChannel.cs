@@ -16,4 +16,12 @@ internal interface IControlChannel : IDisposable
 
     /// <summary>A human name for messages ("netmapd at /run/netmap/netmapd.sock", "embedded engine").</summary>
     string Description { get; }
+
+    /// <summary>A descriptor that reports POLLHUP/POLLRDHUP when the engine's end goes away (netmapd died or closed the
+    /// connection), for a waiter to add to its poll set; -1 when the engine lives in this process.</summary>
+    int HangupFd { get; }
+
+    /// <summary>Why the engine's end is gone ("netmapd at PATH closed the connection"), or null while it is there.
+    /// Checks <see cref="HangupFd"/> without waiting (one poll(2)).</summary>
+    string? Failure { get; }
 }

@@ -16,10 +16,12 @@ internal static unsafe class FdPoll
     /// (POLLHUP or POLLRDHUP): tells EOF from an empty SEQPACKET message, both of which read as 0 bytes.</summary>
     public static bool PeerClosed(int fd)
     {
-        const short POLLRDHUP = 0x2000;
-        Libc.PollFd p = new() { Fd = fd, Events = (short)(Libc.POLLIN | POLLRDHUP) };
-        return Libc.poll(&p, 1, 0) > 0 && (p.Revents & (Libc.POLLHUP | POLLRDHUP)) != 0;
+        Libc.PollFd p = new() { Fd = fd, Events = (short)(Libc.POLLIN | Libc.POLLRDHUP) };
+        return Libc.poll(&p, 1, 0) > 0 && (p.Revents & HangupEvents) != 0;
     }
+
+    /// <summary>The revents bits that say a socket's peer is gone (or the descriptor unusable).</summary>
+    public const short HangupEvents = Libc.POLLHUP | Libc.POLLRDHUP | Libc.POLLERR | Libc.POLLNVAL;
 
     /// <summary>poll() on two descriptors for POLLIN; returns a bit mask (1 = first, 2 = second ready).</summary>
     public static int WaitReadable(int fd1, int fd2, int timeoutMs)

@@ -14,11 +14,11 @@ internal static unsafe partial class Libc
     public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_POPULATE = 0x8000;
     public const uint MFD_CLOEXEC = 1;
     public const int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
-    public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
+    public const short POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20, POLLRDHUP = 0x2000;
     public const int AF_UNIX = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5, SOCK_CLOEXEC = 0x80000, SOCK_NONBLOCK = 0x800;
     public const int SOL_SOCKET = 1, SCM_RIGHTS = 1, SO_PEERCRED = 17, SO_SNDBUF = 7, SO_RCVBUF = 8;
     public const int MSG_DONTWAIT = 0x40, MSG_CMSG_CLOEXEC = 0x40000000, MSG_TRUNC = 0x20, MSG_CTRUNC = 0x8, MSG_NOSIGNAL = 0x4000;
-    public const int EINTR = 4, EAGAIN = 11;
+    public const int ENOENT = 2, EINTR = 4, EAGAIN = 11, EMFILE = 24, ENFILE = 23, ECONNRESET = 104, EPIPE = 32, EACCES = 13;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd { public int Fd; public short Events; public short Revents; }

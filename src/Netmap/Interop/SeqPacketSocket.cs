@@ -26,9 +26,11 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
         return new SeqPacketSocket(fd);
     }
 
-    public static SeqPacketSocket Listen(string path, int backlog = 128)
+    /// <summary>Binds <paramref name="path"/> and listens. <paramref name="nonBlocking"/>: accept never waits (an
+    /// event loop's listener).</summary>
+    public static SeqPacketSocket Listen(string path, int backlog = 128, bool nonBlocking = false)
     {
-        int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC, 0);
+        int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_SEQPACKET | Libc.SOCK_CLOEXEC | (nonBlocking ? Libc.SOCK_NONBLOCK : 0), 0);
         if (fd < 0) throw SystemError.Last(path, "socket");
         var addr = SockAddr(path, out uint len);
         fixed (byte* a = addr)
@@ -55,6 +57,19 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
         return new SeqPacketSocket(c);
     }
 
+    /// <summary>Accepts one connection as a non-blocking, close-on-exec socket: its descriptor, or -errno (EAGAIN when
+    /// none is waiting, EMFILE/ENFILE when no descriptor is left).</summary>
+    public int AcceptNonBlocking()
+    {
+        while (true)
+        {
+            int c = Libc.accept4(Fd, null, null, Libc.SOCK_CLOEXEC | Libc.SOCK_NONBLOCK);
+            if (c >= 0) return c;
+            int e = Libc.LastErrno;
+            if (e != Libc.EINTR) return -e;
+        }
+    }
+
     /// <summary>Credentials of the peer (SO_PEERCRED).</summary>
     public (int Pid, uint Uid, uint Gid) PeerCredentials()
     {
@@ -64,8 +79,9 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
         return (cred.Pid, cred.Uid, cred.Gid);
     }
 
-    /// <summary>Sends one message with optional descriptors. Returns 0 or an errno.</summary>
-    public int Send(ReadOnlySpan<byte> data, ReadOnlySpan<int> fds)
+    /// <summary>Sends one message with optional descriptors. Returns 0 or an errno (EAGAIN: the peer's queue is full
+    /// and <paramref name="dontWait"/> was set).</summary>
+    public int Send(ReadOnlySpan<byte> data, ReadOnlySpan<int> fds, bool dontWait = false)
     {
         if (fds.Length > MaxFds) return 7; // E2BIG
         fixed (byte* d = data)
@@ -85,7 +101,7 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
             }
             while (true)
             {
-                nint r = Libc.sendmsg(Fd, &m, Libc.MSG_NOSIGNAL);
+                nint r = Libc.sendmsg(Fd, &m, Libc.MSG_NOSIGNAL | (dontWait ? Libc.MSG_DONTWAIT : 0));
                 if (r >= 0) return 0;
                 int e = Libc.LastErrno;
                 if (e != Libc.EINTR) return e;

@@ -45,13 +45,14 @@ public sealed class NetmapdTests(ITestOutputHelper output) : IDisposable
     // ------------------------------------------------------------ the socket file
 
     [Fact]
-    public void Listen_CreatesTheDirectory0755_AndTheSocket0660_AndDisposeUnlinksIt()
+    public void Listen_CreatesTheDirectory0700_AndTheSocket0660_AndDisposeUnlinksIt()
     {
         string path = SocketIn("run/netmap");
         using var engine = new NetmapEngine();
         using (var server = new DaemonServer(engine, path))
         {
-            Assert.Equal("755", Stat("%a", Path.GetDirectoryName(path)!));
+            // Private: only this uid (and root) may reach a daemon nobody gave a group to.
+            Assert.Equal("700", Stat("%a", Path.GetDirectoryName(path)!));
             Assert.Equal("660 socket", Stat("%a %F", path));
             Assert.True(Answers(path));
         }

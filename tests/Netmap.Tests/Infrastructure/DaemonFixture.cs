@@ -22,21 +22,26 @@ public sealed class DaemonFixture : IDisposable
     private readonly string _directory;
     private bool _disposed;
 
-    public DaemonFixture() : this(Array.Empty<string>()) { }
+    public DaemonFixture() : this(Array.Empty<string>(), null) { }
 
-    private DaemonFixture(IReadOnlyList<string> extraArgs)
+    private DaemonFixture(IReadOnlyList<string> extraArgs, string[]? wrapper)
     {
         _directory = Path.Combine("/tmp", $"netmapd-test-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         SocketPath = Path.Combine(_directory, "netmapd.sock");
         ExecutablePath = FindExecutable();
 
-        var psi = new ProcessStartInfo(ExecutablePath)
+        var psi = new ProcessStartInfo(wrapper?[0] ?? ExecutablePath)
         {
             UseShellExecute = false,
             RedirectStandardInput = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (wrapper is not null)
+        {
+            foreach (var w in wrapper[1..]) psi.ArgumentList.Add(w);
+            psi.ArgumentList.Add(ExecutablePath);
+        }
         psi.ArgumentList.Add("--socket");
         psi.ArgumentList.Add(SocketPath);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
@@ -66,7 +71,42 @@ public sealed class DaemonFixture : IDisposable
     }
 
     /// <summary>Starts a daemon of its own for one test, with extra command-line arguments (e.g. "--verbose").</summary>
-    public static DaemonFixture Start(params string[] extraArgs) => new(extraArgs);
+    public static DaemonFixture Start(params string[] extraArgs) => new(extraArgs, null);
+
+    /// <summary>Starts a daemon under a command that execs it (e.g. <c>prlimit --nofile=400:400</c>): the pid stays the daemon's.</summary>
+    public static DaemonFixture StartUnder(string[] wrapper, params string[] extraArgs) => new(extraArgs, wrapper);
+
+    /// <summary>The directory holding the socket (the daemon creates it).</summary>
+    public string Directory => _directory;
+
+    /// <summary>Threads of the daemon now (/proc/PID/status).</summary>
+    public int ThreadCount => int.Parse(File.ReadLines($"/proc/{ProcessId}/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal))[8..].Trim());
+
+    /// <summary>The daemon's open descriptors as "fd -> target" (a reused number with another target counts as new).</summary>
+    public List<string> Descriptors()
+    {
+        var list = new List<string>();
+        foreach (var f in System.IO.Directory.GetFiles($"/proc/{ProcessId}/fd"))
+        {
+            string target;
+            try { target = new FileInfo(f).LinkTarget ?? "?"; } catch (IOException) { continue; }
+            list.Add($"{Path.GetFileName(f)} -> {target}");
+        }
+        return list;
+    }
+
+    /// <summary>Waits (up to <paramref name="timeoutMs"/>) until the daemon holds no descriptor that is not in
+    /// <paramref name="baseline"/>; returns those still new.</summary>
+    public List<string> WaitForDescriptors(IReadOnlyCollection<string> baseline, int timeoutMs = 5000)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var extra = Descriptors().Except(baseline).ToList();
+            if (extra.Count == 0 || clock.ElapsedMilliseconds > timeoutMs) return extra;
+            Thread.Sleep(20);
+        }
+    }
 
     /// <summary>The socket the daemon listens on (unique to this fixture).</summary>
     public string SocketPath { get; }
@@ -80,6 +120,15 @@ public sealed class DaemonFixture : IDisposable
 
     /// <summary>Everything the daemon logged so far (stderr, plus stdout if it ever writes there).</summary>
     public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    /// <summary>Waits (up to <paramref name="timeoutMs"/>) for the daemon to log a line containing <paramref name="text"/>
+    /// (its stderr is read asynchronously); returns the log so far.</summary>
+    public string WaitForLog(string text, int timeoutMs = 5000)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Stderr.Contains(text, StringComparison.Ordinal) && clock.ElapsedMilliseconds < timeoutMs) Thread.Sleep(10);
+        return Stderr;
+    }
 
     /// <summary>Waits for the daemon to exit (after a signal); false on timeout.</summary>
     public bool WaitForExit(int timeoutMs)
@@ -149,6 +198,6 @@ public sealed class DaemonFixture : IDisposable
         }
         catch (InvalidOperationException) { }
         _process.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { System.IO.Directory.Delete(_directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -8,39 +8,90 @@ namespace Netmap.Hosting.Daemon;
 
 /// <summary>
 /// A client's connection to netmapd: one SEQPACKET socket per open port, so the daemon learns of the client's
-/// death from the socket closing. Requests are synchronous: send the message, wait for the reply.
+/// death from the socket closing, and the client of the daemon's (<see cref="Failure"/>, <see cref="HangupFd"/>).
+/// Requests are synchronous: send the message, wait for the reply, whose <see cref="ReplyHeader.Sequence"/> must
+/// name it. A connection netmapd refused (a limit) carries one message saying why (sequence 0): it is returned as
+/// the errno and detail of the first request.
 /// </summary>
 internal sealed class DaemonChannel : IControlChannel
 {
     private readonly SeqPacketSocket _socket;
-    private readonly byte[] _reply = new byte[ReplyHeader.Size + RequestMessage.MaxSize + ReplyHeader.MaxDetail];
+    private readonly byte[] _reply = new byte[ReplyHeader.MaxReply];
+    private uint _sent;
+    private volatile string? _failure;
 
-    public DaemonChannel(string socketPath) : this(SeqPacketSocket.Connect(socketPath), socketPath) { }
+    /// <summary>Connects to <paramref name="socketPath"/> as it is (no trust checks: <see cref="DaemonLocator"/> makes them).</summary>
+    public DaemonChannel(string socketPath) : this(socketPath, SeqPacketSocket.Connect(socketPath)) { }
 
-    public DaemonChannel(SeqPacketSocket socket, string socketPath)
+    internal DaemonChannel(string socketPath, SeqPacketSocket connected)
     {
         SocketPath = socketPath;
-        _socket = socket;
+        _socket = connected;
     }
 
     public string SocketPath { get; }
     public string Description => $"netmapd at {SocketPath}";
 
+    /// <summary>The connection's socket: POLLHUP/POLLRDHUP once netmapd has gone.</summary>
+    public int HangupFd => _socket.Fd;
+
+    public string? Failure
+    {
+        get
+        {
+            if (_failure is null && _socket.Fd >= 0 && FdPoll.PeerClosed(_socket.Fd)) _failure = $"{Description} closed the connection";
+            return _failure;
+        }
+    }
+
     public Errno Control(Span<byte> message, out ChannelRegistration? registration, out string? detail)
     {
         registration = null;
         detail = null;
+        uint sequence = ++_sent;
         int sendErr = _socket.Send(message, ReadOnlySpan<int>.Empty);
-        if (sendErr != 0) { detail = $"{Description}: send: {SystemError.Name(sendErr)}"; return Errno.EPIPE; }
         Span<int> fds = stackalloc int[SeqPacketSocket.MaxFds];
-        int n = _socket.Receive(_reply, fds, out int nfds);
+        int nfds = 0;
+        int n;
+        if (sendErr != 0)
+        {
+            // A refused connection: netmapd sent why, then closed, so our send found it closed. Read the reason.
+            n = _socket.Receive(_reply, fds, out nfds, dontWait: true);
+            if (n == -Libc.ECONNRESET) n = _socket.Receive(_reply, fds, out nfds, dontWait: true);
+            if (n < ReplyHeader.Size)
+            {
+                for (int i = 0; i < nfds; i++) SeqPacketSocket.CloseFd(fds[i]);
+                detail = _failure = $"{Description}: send: {SystemError.Name(sendErr)} (the daemon closed the connection)";
+                return Errno.EPIPE;
+            }
+        }
+        else
+        {
+            n = _socket.Receive(_reply, fds, out nfds);
+            // netmapd closed with our request unread (it refused the connection): the error comes first, then its message.
+            if (n == -Libc.ECONNRESET) n = _socket.Receive(_reply, fds, out nfds, dontWait: true);
+        }
         try
         {
-            if (n <= 0) { detail = n == 0 ? $"{Description}: the daemon closed the connection" : $"{Description}: recvmsg: {SystemError.Name(-n)}"; return Errno.EPIPE; }
+            if (n <= 0)
+            {
+                detail = _failure = n == 0 || n == -Libc.EAGAIN || n == -Libc.ECONNRESET
+                    ? $"{Description} closed the connection" : $"{Description}: recvmsg: {SystemError.Name(-n)}";
+                return Errno.EPIPE;
+            }
             if (n < ReplyHeader.Size) { detail = $"{Description}: short reply"; return Errno.EPROTO; }
             var h = MemoryMarshal.Read<ReplyHeader>(_reply);
-            if (h.MessageLength != message.Length || h.DetailLength < 0 || ReplyHeader.Size + h.MessageLength + h.DetailLength != n)
+            if (h.DetailLength is < 0 or > ReplyHeader.MaxDetail || h.MessageLength < 0 || ReplyHeader.Size + h.MessageLength + h.DetailLength != n)
             { detail = $"{Description}: malformed reply"; return Errno.EPROTO; }
+            if (h.Sequence == 0)
+            {
+                // Not a reply: the connection was refused, and is closed.
+                string why = h.DetailLength > 0 ? Encoding.UTF8.GetString(_reply, ReplyHeader.Size + h.MessageLength, h.DetailLength) : "refused the connection";
+                detail = _failure = why;
+                return h.Errno > 0 ? (Errno)h.Errno : Errno.EPIPE;
+            }
+            if (h.Sequence != sequence || h.MessageLength != message.Length)
+            { detail = $"{Description}: malformed reply (to request {h.Sequence} of {h.MessageLength} bytes, request {sequence} of {message.Length} bytes sent)"; return Errno.EPROTO; }
             _reply.AsSpan(ReplyHeader.Size, h.MessageLength).CopyTo(message);
             if (h.DetailLength > 0) detail = Encoding.UTF8.GetString(_reply, ReplyHeader.Size + h.MessageLength, h.DetailLength);
             var err = (Errno)h.Errno;

@@ -22,6 +22,10 @@ internal sealed class EmbeddedChannel : IControlChannel
 
     public string Description => "embedded engine";
 
+    /// <summary>The engine is in this process: it cannot go away under the port.</summary>
+    public int HangupFd => -1;
+    public string? Failure => null;
+
     public Errno Control(Span<byte> message, out ChannelRegistration? registration, out string? detail)
     {
         registration = null;
