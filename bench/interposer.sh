@@ -4,6 +4,7 @@
 #      poll-driven, bursts of 512) vs bin/pkt-gen -f tx -> bin/pkt-gen -f rx, on a netmap pipe and on VALE
 #   2. latency: the C pair's poll()-driven ping/pong vs pkt-gen -f ping/pong, through a pipe
 # Usage: bench/interposer.sh [runs=3] [seconds=8]      (builds Release; CPU 0 sender, CPU 1 receiver)
+# NMI_BENCH_PKTGEN=/path/to/pkt-gen (netmap's own, built from its sources) adds that pair on the pipe under netmap-run.
 # Prints per-run figures on stderr and medians on stdout. Targets: C / C# >= 0.9 (Mpps), C RTT <= 1.2 x C# RTT.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -69,14 +70,26 @@ cs_ping() {
   grep -o 'av [0-9.]* ns' "$log" | awk '{print $2/1000}' | interior | median; rm -f "$log"
 }
 
-declare -a cp csp cv csv cr csr
+realpg="${NMI_BENCH_PKTGEN:-}"
+real_pair() {
+  local log; log=$(mktemp)
+  timeout -s INT $((secs + 3)) taskset -c 1 bin/netmap-run "$realpg" -i "$1" -f rx 2>"$log" >/dev/null &
+  local rx=$!
+  sleep 1
+  timeout -s INT "$secs" taskset -c 0 bin/netmap-run "$realpg" -i "$2" -f tx -w 0 >/dev/null 2>&1
+  wait "$rx"
+  pktgen_mpps "$log"; rm -f "$log"
+}
+
+declare -a cp csp cv csv cr csr rp
 for r in $(seq 1 "$runs"); do
   peers_idle_check "interposer run $r"
   a=$(c_pair "cp$r}1" "cp$r{1");                 b=$(cs_pair "netmap:sp$r}1" "netmap:sp$r{1")
   c=$(c_pair "valec$r:b" "valec$r:a");           d=$(cs_pair "vales$r:b" "vales$r:a")
   e=$(c_ping "cq$r");                            f=$(cs_ping "sq$r")
-  echo "run $r: pipe C ${a} / C# ${b} Mpps | VALE C ${c} / C# ${d} Mpps | ping-pong RTT C ${e} / C# ${f} us" >&2
-  cp+=("$a"); csp+=("$b"); cv+=("$c"); csv+=("$d"); cr+=("$e"); csr+=("$f")
+  g=""; [ -n "$realpg" ] && g=$(real_pair "netmap:rp$r}1" "netmap:rp$r{1")
+  echo "run $r: pipe C ${a} / C# ${b} Mpps | VALE C ${c} / C# ${d} Mpps | ping-pong RTT C ${e} / C# ${f} us${g:+ | netmap pkt-gen pipe $g Mpps}" >&2
+  cp+=("$a"); csp+=("$b"); cv+=("$c"); csv+=("$d"); cr+=("$e"); csr+=("$f"); [ -n "$g" ] && rp+=("$g")
 done
 m() { printf '%s\n' "$@" | median; }
 pc=$(m "${cp[@]}"); ps=$(m "${csp[@]}"); vc=$(m "${cv[@]}"); vs=$(m "${csv[@]}"); rc=$(m "${cr[@]}"); rs=$(m "${csr[@]}")
@@ -89,4 +102,5 @@ awk -v a="$vc" -v b="$vs" 'BEGIN { if (b > 0) printf "vale_c_over_csharp %.2f\n"
 echo "pingpong_c_rtt_us_median $rc (runs: ${cr[*]})"
 echo "pingpong_csharp_rtt_us_median $rs (runs: ${csr[*]})"
 awk -v a="$rc" -v b="$rs" 'BEGIN { if (b > 0) printf "pingpong_c_over_csharp %.2f\n", a/b }'
+[ ${#rp[@]} -gt 0 ] && echo "pipe_netmap_pktgen_mpps_median $(m "${rp[@]}") (runs: ${rp[*]})"
 echo "load after the run: $(top -bn1 | awk 'NR==3')"
