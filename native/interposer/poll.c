@@ -84,7 +84,7 @@ static int add_waits(struct nmi_file *f, short ev, struct pollfd *w, int max)
 	int want = port_events(ev);
 	w[n++] = (struct pollfd){ f->kickfd, POLLIN, 0 };
 	for (int i = 0; i < f->nback && n < max; i++)
-		w[n++] = (struct pollfd){ f->backfds[i], (short)(((want & PORT_IN) ? POLLIN : 0) | ((want & PORT_OUT) ? POLLOUT : 0) | ((want == 0) ? POLLIN : 0)), 0 };
+		w[n++] = (struct pollfd){ f->backfds[i], (short)(((want & PORT_IN) ? POLLIN : 0) | ((want & PORT_OUT) ? POLLOUT : 0)), 0 };
 	return n;
 }
 
@@ -152,7 +152,7 @@ int nmi_poll(struct pollfd *fds, nfds_t n, int64_t timeout_ns, const sigset_t *m
 		/* armed and nothing ready: sleep */
 		int nw = nw0;
 		for (nfds_t i = 0; i < n; i++) {
-			if (!nf[i]) continue;
+			if (!nf[i] || !port_events(fds[i].events)) continue; /* events 0: flushed each round, never waited on */
 			int k = add_waits(nf[i], fds[i].events, w + nw, nwmax - nw);
 			for (int j = 0; j < k; j++) owner[nw + j] = (int)i;
 			nw += k;
