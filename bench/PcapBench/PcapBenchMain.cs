@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -8,6 +9,7 @@ public static class PcapBenchMain
 {
     public static int Run(string[] args)
     {
+        var stop = StopSignal.ForProcess(); // first: before anything touches Console
         var o = PcapBenchOptions.Parse(args);
         if (o is null) return 2;
         LibPcapLiveDevice? dev = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == o.Device);
@@ -16,7 +18,7 @@ public static class PcapBenchMain
             Console.Error.WriteLine($"PcapBench: {o.Device}: no such capture device ({SharpPcap.Pcap.Version})");
             return 1;
         }
-        using var stop = new StopSignal(TimeSpan.FromSeconds(o.Seconds));
+        using var deadline = new Timer(_ => stop.Set(), null, TimeSpan.FromSeconds(o.Seconds), Timeout.InfiniteTimeSpan);
         try
         {
             return o.Mode == PcapBenchMode.Tx ? PcapTransmitter.Run(dev, o, stop) : new PcapReceiver().Run(dev, o, stop);

@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using SharpPcap;
 using SharpPcap.LibPcap;
 

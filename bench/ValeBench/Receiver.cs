@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Netmap.Api;
-using Netmap.Interop;
+using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;
 

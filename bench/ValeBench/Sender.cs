@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Interop;
+using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;
 

@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using Netmap.Api;
-using Netmap.Engine;
-using Netmap.Hosting;
-using Netmap.Interop;
+using Netmap.Tools;
 
 namespace Netmap.Bench.Vale;
 

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using Netmap.Adapters.Vale;
 
 namespace Netmap.Samples;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Netmap.Adapters.Vale;
 
 namespace Netmap.Samples;
 

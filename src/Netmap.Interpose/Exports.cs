@@ -24,11 +24,11 @@ public static class Exports
         try
         {
             var channel = DaemonLocator.Discover(null, out _);
-            if (channel is null) return -(int)Abi.Errno.ECONNREFUSED;
+            if (channel is null) return -(int)Errno.ECONNREFUSED;
             return channel.HangupFd; // ownership moves to the caller: the channel is dropped without Dispose
         }
-        catch (NetmapException e) { WriteError(err, errLen, e.Message); return -(int)(e.Errno == 0 ? Abi.Errno.EIO : e.Errno); }
-        catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Abi.Errno.EIO; }
+        catch (NetmapException e) { WriteError(err, errLen, e.Message); return -(int)(e.Errno == 0 ? Errno.EIO : e.Errno); }
+        catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Errno.EIO; }
     }
 
     /// <summary>The autostart command (<see cref="DaemonLocator.StartCommand"/>) as NUL-separated arguments ending with an
@@ -42,12 +42,12 @@ public static class Exports
         {
             var args = DaemonLocator.StartCommand(DaemonLocator.SocketPath);
             var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\0', args) + "\0\0");
-            if (bytes.Length > len) { WriteError(err, errLen, "netmapd command line too long"); return -(int)Abi.Errno.E2BIG; }
+            if (bytes.Length > len) { WriteError(err, errLen, "netmapd command line too long"); return -(int)Errno.E2BIG; }
             Marshal.Copy(bytes, 0, buf, bytes.Length);
             return args.Length;
         }
         catch (NetmapException e) { WriteError(err, errLen, e.Message); return -(int)e.Errno; }
-        catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Abi.Errno.EIO; }
+        catch (Exception e) { WriteError(err, errLen, "netmapd: " + e.Message); return -(int)Errno.EIO; }
     }
 
     /// <summary>True (1) when <paramref name="path"/> is a socket the search connects to: how the interposer recognises

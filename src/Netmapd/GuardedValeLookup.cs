@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Netmap;
 using Netmap.Adapters.Vale;
 
 namespace Netmapd;

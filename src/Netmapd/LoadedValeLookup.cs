@@ -1,3 +1,4 @@
+using Netmap;
 using Netmap.Adapters.Vale;
 
 namespace Netmapd;

@@ -1,3 +1,4 @@
+using Netmap;
 using Netmap.Hosting.Daemon;
 
 namespace Netmapd;
@@ -40,7 +41,7 @@ internal sealed class NetmapdOptions
                             (default 50 µs; 0 sleeps at once: fewer CPU cycles, a wakeup per burst)
           --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]
                             forward on switch SWITCH (e.g. vale1) with a custom lookup: TYPE (namespace
-                            and name) of ASSEMBLY implementing Netmap.Adapters.Vale.IValeLookup, or the
+                            and name) of ASSEMBLY implementing Netmap.IValeLookup, or the
                             only such type when TYPE is empty; made with its public constructor taking
                             ARG (a string, everything after the second ':') or its parameterless one.
                             The switch is created at start and stays. Repeat for more switches.

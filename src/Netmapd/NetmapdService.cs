@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Netmap;
 using Netmap.Engine;
 using Netmap.Hosting.Daemon;
 

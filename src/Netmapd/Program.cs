@@ -5,6 +5,9 @@ using Microsoft.Extensions.Logging.Console;
 using Netmapd;
 
 // netmapd: serves the netmap engine to client processes over an AF_UNIX SOCK_SEQPACKET socket.
+// First, before the runtime installs its handlers: SIGINT/SIGTERM inherited as ignored (netmapd & in a script) get
+// their default back, so that the host's shutdown on SIGINT/SIGTERM works as in a terminal.
+Netmap.Tools.StopSignal.ResetIgnoredSignals();
 var options = NetmapdOptions.Parse(args, out var error);
 if (options is null)
 {

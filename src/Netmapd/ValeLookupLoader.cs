@@ -1,4 +1,5 @@
 using System.Reflection;
+using Netmap;
 using Netmap.Adapters.Vale;
 
 namespace Netmapd;

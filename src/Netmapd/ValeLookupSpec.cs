@@ -1,3 +1,4 @@
+using Netmap;
 using Netmap.Abi;
 
 namespace Netmapd;

@@ -39,7 +39,7 @@ internal static class Program
         var host = args[0] switch
         {
             "-" => NetmapHost.Default,
-            "embedded" => NetmapHost.Embedded(new Engine.NetmapEngine()),
+            "embedded" => NetmapHost.Embedded(new NetmapEngine()),
             _ => NetmapHost.Daemon(args[0]),
         };
         string cmd = args[1];

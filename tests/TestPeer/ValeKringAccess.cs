@@ -10,8 +10,8 @@ namespace Netmap.TestPeer;
 /// What a hostile client can do that the library never does: reach the kring records of its own port (the
 /// <see cref="KringState"/> table after nr_memsize in the region it mapped) and write them directly, bypassing
 /// the sync routines' prologue. The region's base is found from TX ring 0's first slot and its ring_ofs; the
-/// record of a ring is the one whose RingOffset names that ring. Only the public API and the documented layout
-/// are used: a client written in C could do the same.
+/// record of a ring is the one whose RingOffset names that ring. Only the documented layout is used (through the
+/// library's internal structs, visible to this peer): a client written in C could do the same.
 /// </summary>
 internal static class ValeKringAccess
 {

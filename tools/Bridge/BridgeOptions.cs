@@ -1,5 +1,4 @@
 using System.Globalization;
-using Netmap.Api;
 
 namespace Netmap.Tools.Bridge;
 
@@ -52,38 +51,20 @@ public sealed class BridgeOptions
     {
         string? ifa = null, ifb = null;
         var operands = new List<string>();
-        bool optionsEnded = false;
-        for (int ai = 0; ai < args.Count; ai++)
+        var getopt = new GetOpt(args, OptString);
+        while (getopt.Next(out var t))
         {
-            string a = args[ai];
-            if (optionsEnded || a.Length < 2 || a[0] != '-')
+            switch (t.Kind)
             {
-                operands.Add(a);
-                continue;
+                case GetOptKind.Operand: operands.Add(t.Value!); continue;
+                case GetOptKind.LongOption:
+                    if (t.Value == "--help") { Help = true; continue; }
+                    return $"unknown option '{t.Value}'";
+                case GetOptKind.UnknownOption: return $"unknown option '-{t.Option}'";
+                case GetOptKind.MissingValue: return t.MissingValueMessage;
             }
-            if (a == "--") { optionsEnded = true; continue; }
-            if (a.StartsWith("--", StringComparison.Ordinal))
-            {
-                if (a == "--help") { Help = true; continue; }
-                return $"unknown option '{a}'";
-            }
-            for (int ci = 1; ci < a.Length; ci++)
-            {
-                char ch = a[ci];
-                int at = OptString.IndexOf(ch);
-                if (ch == ':' || at < 0) return $"unknown option '-{ch}'";
-                bool takesArg = at + 1 < OptString.Length && OptString[at + 1] == ':';
-                string? val = null;
-                if (takesArg)
-                {
-                    if (ci + 1 < a.Length) val = a[(ci + 1)..];
-                    else if (ai + 1 < args.Count) val = args[++ai];
-                    else return $"option requires an argument -- '{ch}'";
-                    ci = a.Length; // the rest of this word was the value
-                }
-                string? err = Apply(ch, val, ref ifa, ref ifb);
-                if (err is not null) return err;
-            }
+            string? err = Apply(t.Option, t.Value, ref ifa, ref ifb);
+            if (err is not null) return err;
         }
         if (operands.Count > 3) return $"unexpected argument '{operands[3]}'";
         if (operands.Count > 0) ifa = operands[0];

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Netmap.Api;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.Bridge;
 
@@ -19,7 +17,7 @@ public static class BridgeRunner
     public static int Run(BridgeOptions options, NetmapHost host, TextWriter stdout, TextWriter stderr, StopSignal stop)
     {
         var log = new DebugLog(stderr);
-        if (options.HostStack) log.D("main", DebugLog.SameInterfaceLine, "same interface, endpoint 1 goes to host");
+        if (options.HostStack) log.D("main", BridgeLines.SameInterface, "same interface, endpoint 1 goes to host");
 
         NetmapPort? pa = Open(options.PortA, host, stderr, log);
         if (pa is null) return 1;
@@ -30,10 +28,10 @@ public static class BridgeRunner
             using (pb)
             {
                 var bridge = new PortBridge(pa, pb, options.Burst, options.ZeroCopy);
-                log.D("main", DebugLog.ZeroCopyLine, $"------- zerocopy {(bridge.ZeroCopy ? "" : "NOT ")}supported");
-                log.D("main", DebugLog.WaitLine, $"Wait {options.WaitLinkSeconds} secs for link to come up...");
+                log.D("main", BridgeLines.ZeroCopy, $"------- zerocopy {(bridge.ZeroCopy ? "" : "NOT ")}supported");
+                log.D("main", BridgeLines.Wait, $"Wait {options.WaitLinkSeconds} secs for link to come up...");
                 stop.Sleep(options.WaitLinkSeconds * 1000);
-                log.D("main", DebugLog.ReadyLine, string.Create(CultureInfo.InvariantCulture,
+                log.D("main", BridgeLines.Ready, string.Create(CultureInfo.InvariantCulture,
                     $"Ready to go, {options.PortA} 0x{pa.FirstRxRing:x}/{pa.RxRings.Count} <-> {options.PortB} 0x{pb.FirstRxRing:x}/{pb.RxRings.Count}."));
 
                 if (!stop.IsSet)
@@ -47,7 +45,7 @@ public static class BridgeRunner
                             if (now >= next)
                             {
                                 next = now + Stopwatch.Frequency;
-                                log.D("main", DebugLog.VerboseLine, Counters(bridge));
+                                log.D("main", BridgeLines.Verbose, Counters(bridge));
                             }
                             return !stop.IsSet;
                         }, Spin);
@@ -87,7 +85,7 @@ public static class BridgeRunner
         {
             cause = $"{spec}: {e.Message}";
         }
-        log.D("main", DebugLog.CannotOpenLine, $"cannot open {spec}");
+        log.D("main", BridgeLines.CannotOpen, $"cannot open {spec}");
         stderr.WriteLine(cause);
         stderr.Flush();
         return null;

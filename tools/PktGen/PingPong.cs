@@ -5,8 +5,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 
@@ -60,7 +58,7 @@ public sealed class PingPong
     {
         if (_port.TxRings.Count == 0 || _port.RxRings.Count == 0)
         {
-            _log.D("ping_body", DebugLog.PingPollLine, $"{_options.Interface} needs a TX and an RX ring");
+            _log.D("ping_body", PktGenLines.PingPoll, $"{_options.Interface} needs a TX and an RX ring");
             return false;
         }
         var tx = _port.TxRings[0];
@@ -93,7 +91,7 @@ public sealed class PingPong
             {
                 if (tx.IsEmpty)
                 {
-                    _log.D("ping_body", DebugLog.PingNoRoomLine, "-- ouch, cannot send");
+                    _log.D("ping_body", PktGenLines.PingNoRoom, "-- ouch, cannot send");
                     break;
                 }
                 uint head = tx.Head;
@@ -128,10 +126,11 @@ public sealed class PingPong
             }
             else
             {
-                var ev = port.Poll(PollEvents.In, 3000);
+                var ev = stop.Poll(port, PollEvents.In, 3000);
                 if (ev == PollEvents.None)
                 {
-                    _log.D("ping_body", DebugLog.PingPollLine, "poll error on queue 0: timeout");
+                    if (stop.IsSet) break;
+                    _log.D("ping_body", PktGenLines.PingPoll, "poll error on queue 0: timeout");
                     continue;
                 }
                 rx = Collect(rxRings, buckets, ref count, ref tMin, ref av);
@@ -140,10 +139,10 @@ public sealed class PingPong
             long now = Stopwatch.GetTimestamp();
             if (now - lastPrint >= freq)
             {
-                _log.D("ping_body", DebugLog.PingCountLine,
+                _log.D("ping_body", PktGenLines.PingCount,
                     string.Create(CultureInfo.InvariantCulture, $"count {count} RTT: min {(count > 0 ? tMin : 0)} av {(count > 0 ? av / count : 0)} ns"));
                 string? h = FormatHistogram(buckets);
-                if (h is not null) _log.D("ping_body", DebugLog.PingHistogramLine, h);
+                if (h is not null) _log.D("ping_body", PktGenLines.PingHistogram, h);
                 for (int j = 0; j < 64; j++) { total[j] += buckets[j]; buckets[j] = 0; }
                 gCount += count; gAv += av;
                 if (tMin < gMin) gMin = tMin;
@@ -158,10 +157,10 @@ public sealed class PingPong
         if (tMin < gMin) gMin = tMin;
         if (sent > 0)
         {
-            _log.D("ping_body", DebugLog.PingTotalLine,
+            _log.D("ping_body", PktGenLines.PingTotal,
                 string.Create(CultureInfo.InvariantCulture, $"RTT over {sent} packets: min {(gCount > 0 ? gMin : 0)} av {(gCount > 0 ? gAv / gCount : 0)} ns ({gCount} replies)"));
             string? h = FormatHistogram(total);
-            if (h is not null) _log.D("ping_body", DebugLog.PingTotalLine, h);
+            if (h is not null) _log.D("ping_body", PktGenLines.PingTotal, h);
         }
         counters.Packets = (long)sent;
         counters.Bytes = (long)sent * size;
@@ -208,7 +207,7 @@ public sealed class PingPong
     {
         if (_port.TxRings.Count == 0 || _port.RxRings.Count == 0)
         {
-            _log.D("pong_body", DebugLog.PongPollLine, $"{_options.Interface} needs a TX and an RX ring");
+            _log.D("pong_body", PktGenLines.PongPoll, $"{_options.Interface} needs a TX and an RX ring");
             return false;
         }
         var tx = _port.TxRings[0];
@@ -228,9 +227,10 @@ public sealed class PingPong
             {
                 port.RxSync();
             }
-            else if (port.Poll(PollEvents.In, 1000) == PollEvents.None)
+            else if (stop.Poll(port, PollEvents.In, 1000) == PollEvents.None)
             {
-                _log.D("pong_body", DebugLog.PongPollLine, "poll error on queue 0: timeout");
+                if (stop.IsSet) break;
+                _log.D("pong_body", PktGenLines.PongPoll, "poll error on queue 0: timeout");
                 continue;
             }
             uint txHead = tx.Head;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Netmap.Api;
 
 namespace Netmap.Tools.PktGen;
 
@@ -87,37 +86,24 @@ public sealed class PktGenOptions
     {
         bool waitGiven = false, sizeGiven = false;
         string? ifname = null;
-        for (int ai = 0; ai < args.Count; ai++)
+        var getopt = new GetOpt(args, OptString);
+        while (getopt.Next(out var t))
         {
-            string a = args[ai];
-            if (a == "--") { if (ai + 1 < args.Count) return $"unexpected argument '{args[ai + 1]}'"; break; }
-            if (a.StartsWith("--", StringComparison.Ordinal))
+            switch (t.Kind)
             {
-                switch (a)
-                {
-                    case "--busy": Busy = true; continue;
-                    case "--help": Help = true; continue;
-                    default: return $"unknown option '{a}'";
-                }
+                case GetOptKind.Operand: return $"unexpected argument '{t.Value}'";
+                case GetOptKind.LongOption:
+                    switch (t.Value)
+                    {
+                        case "--busy": Busy = true; continue;
+                        case "--help": Help = true; continue;
+                        default: return $"unknown option '{t.Value}'";
+                    }
+                case GetOptKind.UnknownOption: return $"unknown option '-{t.Option}'";
+                case GetOptKind.MissingValue: return t.MissingValueMessage;
             }
-            if (a.Length < 2 || a[0] != '-') return $"unexpected argument '{a}'";
-            for (int ci = 1; ci < a.Length; ci++)
-            {
-                char ch = a[ci];
-                int at = OptString.IndexOf(ch);
-                if (ch == ':' || at < 0) return $"unknown option '-{ch}'";
-                bool takesArg = at + 1 < OptString.Length && OptString[at + 1] == ':';
-                string? val = null;
-                if (takesArg)
-                {
-                    if (ci + 1 < a.Length) val = a[(ci + 1)..];
-                    else if (ai + 1 < args.Count) val = args[++ai];
-                    else return $"option requires an argument -- '{ch}'";
-                    ci = a.Length; // the rest of this word was the value
-                }
-                string? err = Apply(ch, val, ref waitGiven, ref sizeGiven, ref ifname);
-                if (err is not null) return err;
-            }
+            string? err = Apply(t.Option, t.Value, ref waitGiven, ref sizeGiven, ref ifname);
+            if (err is not null) return err;
         }
         if (Help) return null;
         if (string.IsNullOrEmpty(ifname)) return "missing ifname (-i)";

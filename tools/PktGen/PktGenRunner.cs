@@ -1,6 +1,3 @@
-using Netmap.Api;
-using Netmap.Hosting;
-using Netmap.Interop;
 
 namespace Netmap.Tools.PktGen;
 
@@ -55,12 +52,12 @@ public static class PktGenRunner
             byte[] frame = FrameBuilder.Build(options);
             if (options.VirtioHeader != 0) frame = [.. new byte[options.VirtioHeader], .. frame]; // a zeroed header: no offloads
 
-            log.D("start_threads", DebugLog.StartThreadsWaitLine, $"Wait {options.WaitLinkSeconds} secs for phy reset");
+            log.D("start_threads", PktGenLines.StartThreadsWait, $"Wait {options.WaitLinkSeconds} secs for phy reset");
             stop.Sleep(options.WaitLinkSeconds * 1000);
-            log.D("start_threads", DebugLog.StartThreadsReadyLine, "Ready...");
+            log.D("start_threads", PktGenLines.StartThreadsReady, "Ready...");
 
             if (options.Affinity >= 0 && !CpuAffinity.PinCurrentThread(options.Affinity))
-                log.D("setaffinity", DebugLog.AffinityLine, $"Unable to set affinity to cpu {options.Affinity}");
+                log.D("setaffinity", PktGenLines.Affinity, $"Unable to set affinity to cpu {options.Affinity}");
 
             var counters = new Counters();
             var reporter = new RateReporter(counters, options, log);
@@ -80,7 +77,7 @@ public static class PktGenRunner
             {
                 reporter.Stop();
             }
-            if (!ok) log.D("main_thread", DebugLog.OuchLine, "ouch, thread 0 exited with error");
+            if (!ok) log.D("main_thread", PktGenLines.Ouch, "ouch, thread 0 exited with error");
 
             string msg = fn == PktGenFunction.Rx ? "Received" : "Sent";
             foreach (var line in RateReporter.FormatSummary(msg, counters.Packets, counters.Bytes, counters.Events, counters.Seconds, options.Normalize))

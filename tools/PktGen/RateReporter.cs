@@ -73,7 +73,7 @@ public sealed class RateReporter
             double avgBatch = xEvents > 0 ? xPkts / (double)xEvents : 0;
             double bps = 1_000_000 * ((double)xBytes * 8 + (double)xPkts * _framingBits) / usec;
             string avgStd = _ppsStats ? WindowStats(pps) : "";
-            _log.D("main_thread", DebugLog.MainThreadReportLine,
+            _log.D("main_thread", PktGenLines.MainThreadReport,
                 FormatReport(pps, avgStd, xPkts, bps, usec, avgBatch, minSpace, _normalize));
             prevPkts = pkts; prevBytes = bytes; prevEvents = events; prevT = now;
             if (done) return;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 
@@ -34,7 +32,7 @@ public sealed class Receiver
     public bool Run()
     {
         var rings = _port.RxRings.ToArray(); // once, before the loop: array indexing in the hot path
-        if (rings.Length == 0) { _log.D("receiver_body", DebugLog.ReceiverWaitLine, $"{_options.Interface} has no RX rings"); return false; }
+        if (rings.Length == 0) { _log.D("receiver_body", PktGenLines.ReceiverWait, $"{_options.Interface} has no RX rings"); return false; }
 
         var port = _port;
         var counters = _counters;
@@ -62,7 +60,8 @@ public sealed class Receiver
             }
             else
             {
-                var ev = port.Poll(PollEvents.In, 1000);
+                var ev = stop.Poll(port, PollEvents.In, 1000);
+                if (ev == PollEvents.None && stop.IsSet) break;
                 if (ev == PollEvents.None && !forever)
                 {
                     toc = Stopwatch.GetTimestamp() - Stopwatch.Frequency; // subtract the timeout
@@ -70,7 +69,7 @@ public sealed class Receiver
                 }
                 if ((ev & PollEvents.Error) != 0)
                 {
-                    _log.D("receiver_body", DebugLog.ReceiverPollErrLine, "poll err");
+                    _log.D("receiver_body", PktGenLines.ReceiverPollErr, "poll err");
                     ok = false;
                     break;
                 }
@@ -131,14 +130,15 @@ public sealed class Receiver
                 Thread.SpinWait(10);
                 continue;
             }
-            var ev = _port.Poll(PollEvents.In, 1000);
+            var ev = _stop.Poll(_port, PollEvents.In, 1000);
+            if (_stop.IsSet) break;
             if ((ev & PollEvents.Error) != 0)
             {
-                _log.D("receiver_body", DebugLog.ReceiverWaitLine, "fd error");
+                _log.D("receiver_body", PktGenLines.ReceiverWait, "fd error");
                 return false;
             }
             if ((ev & PollEvents.In) != 0) return true;
-            _log.D("receiver_body", DebugLog.ReceiverWaitLine, $"waiting for initial packets, poll returns 0 {(int)ev}");
+            _log.D("receiver_body", PktGenLines.ReceiverWait, $"waiting for initial packets, poll returns 0 {(int)ev}");
         }
         return true; // stopped before anything arrived: not an error
     }

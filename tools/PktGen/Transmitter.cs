@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Rings;
 
 namespace Netmap.Tools.PktGen;
 
@@ -40,12 +38,12 @@ public sealed class Transmitter
     public bool Run()
     {
         var rings = _port.TxRings.ToArray(); // once, before the loop: array indexing in the hot path
-        if (rings.Length == 0) { _log.D("sender_body", DebugLog.SenderPollLine, $"{_options.Interface} has no TX rings"); return false; }
+        if (rings.Length == 0) { _log.D("sender_body", PktGenLines.SenderPoll, $"{_options.Interface} has no TX rings"); return false; }
 
         int size = _frame.Length;
         ComputeFragments(size, rings[0].BufferSize, out int frags, out int fragSize);
         if (frags > 1)
-            _log.D("sender_body", DebugLog.SenderPollLine, $"frags {frags} frag_size {fragSize}");
+            _log.D("sender_body", PktGenLines.SenderPoll, $"frags {frags} frag_size {fragSize}");
         else
             foreach (var r in rings) Prefill(r, _frame);
 
@@ -89,15 +87,15 @@ public sealed class Transmitter
             }
             else
             {
-                var ev = port.Poll(PollEvents.Out, 2000);
+                var ev = stop.Poll(port, PollEvents.Out, 2000);
                 if (ev == PollEvents.None)
                 {
                     if (stop.IsSet) break;
-                    _log.D("sender_body", DebugLog.SenderPollLine, "poll error on queue 0: timeout");
+                    _log.D("sender_body", PktGenLines.SenderPoll, "poll error on queue 0: timeout");
                 }
                 if ((ev & PollEvents.Error) != 0)
                 {
-                    _log.D("sender_body", DebugLog.SenderPollLine, $"poll error on {_options.Interface} ring 0-{rings.Length - 1}");
+                    _log.D("sender_body", PktGenLines.SenderPoll, $"poll error on {_options.Interface} ring 0-{rings.Length - 1}");
                     ok = false;
                     break;
                 }
@@ -254,7 +252,7 @@ public sealed class Transmitter
                 if (!ring.HasPendingTx) break;
                 if (Stopwatch.GetTimestamp() > deadline)
                 {
-                    _log.D("sender_body", DebugLog.SenderPendingLine,
+                    _log.D("sender_body", PktGenLines.SenderPending,
                         $"pending tx tail {ring.Tail} head {ring.Head} on ring {ring.RingId}: giving up after {DrainTimeout.TotalSeconds:F0} s");
                     return;
                 }

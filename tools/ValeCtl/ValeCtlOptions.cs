@@ -26,12 +26,13 @@ public sealed class ValeCtlOptions
     /// <summary>--help: print <see cref="Usage"/> on stdout and exit 0.</summary>
     public bool Help { get; private set; }
 
-    private const string OptString = "d:a:h:g:l:n:r:C:p:P:m:vS";
+    // S:: = our -S with an optional value: attached ("-Svale0:a") or the next word when it is not an option.
+    private const string OptString = "d:a:h:g:l:n:r:C:p:P:m:vS::";
 
     /// <summary>
     /// Parses <paramref name="args"/> (without the program name). False on a bad command line: then
     /// <paramref name="error"/> is a one-line message, or empty where netmap's vale-ctl prints only the usage
-    /// (no command, stray argument); either way the caller prints <see cref="Usage"/> on stderr and exits 1.
+    /// (no command, stray argument); either way the caller prints <see cref="Usage"/> on stderr and exits 255.
     /// </summary>
     public static bool TryParse(IReadOnlyList<string> args, out ValeCtlOptions options, out string error)
     {
@@ -48,40 +49,20 @@ public sealed class ValeCtlOptions
             Command = ValeCtlCommand.ListAll;
             return null;
         }
-        for (int ai = 0; ai < args.Count; ai++)
+        var getopt = new GetOpt(args, OptString);
+        while (getopt.Next(out var t))
         {
-            string a = args[ai];
-            if (a == "--") return ai + 1 < args.Count ? "" : null; // getopt stops; anything after is a stray argument
-            if (a.StartsWith("--", StringComparison.Ordinal))
+            switch (t.Kind)
             {
-                if (a == "--help") { Help = true; continue; }
-                return $"unrecognized option '{a}'";
+                case GetOptKind.Operand: return ""; // netmap: optind != argc -> usage
+                case GetOptKind.LongOption:
+                    if (t.Value == "--help") { Help = true; continue; }
+                    return $"unrecognized option '{t.Value}'";
+                case GetOptKind.UnknownOption: return $"invalid option -- '{t.Option}'";
+                case GetOptKind.MissingValue: return t.MissingValueMessage;
             }
-            if (a.Length < 2 || a[0] != '-') return ""; // netmap: optind != argc -> usage
-            for (int ci = 1; ci < a.Length; ci++)
-            {
-                char ch = a[ci];
-                int at = OptString.IndexOf(ch);
-                if (ch == ':' || at < 0) return $"invalid option -- '{ch}'";
-                bool takesArg = at + 1 < OptString.Length && OptString[at + 1] == ':';
-                string? val = null;
-                if (takesArg)
-                {
-                    if (ci + 1 < a.Length) val = a[(ci + 1)..];
-                    else if (ai + 1 < args.Count) val = args[++ai];
-                    else return $"option requires an argument -- '{ch}'";
-                    ci = a.Length;
-                }
-                else if (ch == 'S')
-                {
-                    // Optional argument: attached ("-Svale0:a") or the next word when it is not an option.
-                    if (ci + 1 < a.Length) val = a[(ci + 1)..];
-                    else if (ai + 1 < args.Count && !args[ai + 1].StartsWith('-')) val = args[++ai];
-                    ci = a.Length;
-                }
-                string? err = Apply(ch, val);
-                if (err is not null) return err;
-            }
+            string? err = Apply(t.Option, t.Value);
+            if (err is not null) return err;
         }
         return null;
     }
@@ -132,7 +113,7 @@ public sealed class ValeCtlOptions
         int i = 0;
         foreach (var tok in config.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            int v = Atoi(tok);
+            int v = CNumbers.Atoi(tok);
             switch (i++)
             {
                 case 0: r.TxSlots = r.RxSlots = unchecked((uint)v); break;
@@ -165,7 +146,7 @@ public sealed class ValeCtlOptions
         int i = 0;
         foreach (var tok in config.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            int v = Atoi(tok);
+            int v = CNumbers.Atoi(tok);
             switch (i++)
             {
                 case 0: p.Mode = v != 0 ? NetmapConstants.PollingModeMultiCpu : NetmapConstants.PollingModeSingleCpu; break;
@@ -177,20 +158,6 @@ public sealed class ValeCtlOptions
             }
         }
         return p;
-    }
-
-    /// <summary>C's atoi: optional leading white space and sign, then decimal digits up to the first other character;
-    /// 0 when there are none. Wraps like a 32-bit int on overflow.</summary>
-    public static int Atoi(string s)
-    {
-        int i = 0;
-        while (i < s.Length && s[i] is ' ' or '\t' or '\n' or '\v' or '\f' or '\r') i++;
-        bool negative = false;
-        if (i < s.Length && s[i] is '+' or '-') negative = s[i++] == '-';
-        long v = 0;
-        for (; i < s.Length && char.IsAsciiDigit(s[i]); i++)
-            v = unchecked(v * 10 + (s[i] - '0'));
-        return unchecked((int)(negative ? -v : v));
     }
 
     /// <summary>The usage text (netmap's, with the -C/-m/-p details spelled out and our extensions marked).</summary>

@@ -1,5 +1,4 @@
 using Netmap.Abi;
-using Netmap.Api;
 
 namespace Netmap.Tools.ValeCtl;
 

@@ -1,14 +1,12 @@
 using System.Net.Sockets;
 using Netmap.Abi;
-using Netmap.Api;
-using Netmap.Hosting;
 
 namespace Netmap.Tools.ValeCtl;
 
 /// <summary>
 /// vale-ctl's main(): one request through <see cref="NetmapControl"/>, its answer on stdout in netmap's format
-/// (<see cref="ValeCtlOutput"/>). Exit 0 on success; 1 on a bad command line (usage on stderr), on a refused
-/// request ("failed to ACTION NAME: STRERROR" on stderr) or when the engine cannot be reached (the host's message).
+/// (<see cref="ValeCtlOutput"/>). Exit 0 on success; 255 on a bad command line (usage on stderr, netmap's
+/// usage(-1)); 1 on a refused request ("failed to ACTION NAME: STRERROR" on stderr) or when the engine cannot be reached (the host's message).
 /// </summary>
 public static class ValeCtlRunner
 {
@@ -21,7 +19,7 @@ public static class ValeCtlRunner
             if (error.Length > 0) stderr.WriteLine($"vale-ctl: {error}");
             stderr.Write(ValeCtlOptions.Usage);
             stderr.Flush();
-            return 1;
+            return ExitStatus.Usage;
         }
         if (options.Help)
         {
@@ -125,7 +123,7 @@ public static class ValeCtlRunner
 
             default:
                 stderr.Write(ValeCtlOptions.Usage);
-                return 1;
+                return ExitStatus.Usage;
         }
     }
 
@@ -181,7 +179,7 @@ public static class ValeCtlRunner
         if (memId is null) return true;
         if (memId.Length > 0 && char.IsAsciiDigit(memId[0]))
         {
-            id = unchecked((ushort)ValeCtlOptions.Atoi(memId));
+            id = unchecked((ushort)CNumbers.Atoi(memId));
             return true;
         }
         if (!PortSpecParser.TryParse(memId, out _, out _))

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>char[16] of netmap_if.ni_name.</summary>
 [InlineArray(16)]
-public struct InterfaceName
+internal struct InterfaceName
 {
     private byte _element0;
 }

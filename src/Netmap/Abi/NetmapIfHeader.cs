@@ -8,7 +8,7 @@ namespace Netmap.Abi;
 /// NIC tx, host tx, NIC rx, host rx. Everything is const after registration except <see cref="BufsHead"/>.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 56)]
-public struct NetmapIfHeader
+internal struct NetmapIfHeader
 {
     /// <summary>const: adapter name, NUL-terminated, cut to 15 chars.</summary>
     [FieldOffset(0)] public InterfaceName Name;

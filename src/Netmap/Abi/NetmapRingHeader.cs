@@ -7,7 +7,7 @@ namespace Netmap.Abi;
 /// (k) = written by the kernel side (engine/sync), (u) = written by the user, const = set once at creation.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
-public struct NetmapRingHeader
+internal struct NetmapRingHeader
 {
     /// <summary>const: byte distance from this ring to buffer 0 of its allocator.</summary>
     [FieldOffset(0)] public long BufOfs;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Netmap.Abi;
 
-namespace Netmap.Abi;
+namespace Netmap;
 
 /// <summary>
 /// struct netmap_slot (16 bytes). Owned by the user while the slot is in [head, tail) of its ring, by the
@@ -18,5 +19,6 @@ public struct NetmapSlot
     /// <summary>ptr: user address for NS_INDIRECT, or the per-slot offset bits with OPT_OFFSETS.</summary>
     [FieldOffset(8)] public ulong Ptr;
 
+    /// <summary>sizeof(struct netmap_slot).</summary>
     public const int Size = 16;
 }

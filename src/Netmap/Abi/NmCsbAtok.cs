@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nm_csb_atok (64 bytes): written by the application.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
-public struct NmCsbAtok
+internal struct NmCsbAtok
 {
     [FieldOffset(0)] public uint Head;
     [FieldOffset(4)] public uint Cur;

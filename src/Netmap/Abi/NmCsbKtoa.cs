@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nm_csb_ktoa (64 bytes): written by the kernel side.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
-public struct NmCsbKtoa
+internal struct NmCsbKtoa
 {
     [FieldOffset(0)] public uint HwCur;
     [FieldOffset(4)] public uint HwTail;

@@ -6,7 +6,7 @@ namespace Netmap.Abi;
 /// <summary>struct nmreq_header (88 bytes): the envelope of every NIOCCTRL request.</summary>
 /// <remarks>On the netmapd socket the two pointer fields carry byte offsets within the message (0 = NULL).</remarks>
 [StructLayout(LayoutKind.Explicit, Size = 88)]
-public struct NmReqHeader
+internal struct NmReqHeader
 {
     [FieldOffset(0)] public ushort Version;
     [FieldOffset(2)] public RequestType RequestType;

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>Legacy struct nmreq (60 bytes) of NIOCREGIF/NIOCGINFO (converted by <c>Netmap.Engine.LegacyRequest</c>).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 60)]
-public struct NmReqLegacy
+internal struct NmReqLegacy
 {
     [FieldOffset(0)] public InterfaceName Name;
     [FieldOffset(16)] public uint Version;

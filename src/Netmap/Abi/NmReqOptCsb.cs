@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_opt_csb (40 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 40)]
-public struct NmReqOptCsb
+internal struct NmReqOptCsb
 {
     [FieldOffset(0)] public NmReqOption Option;
     [FieldOffset(24)] public ulong CsbAtok;

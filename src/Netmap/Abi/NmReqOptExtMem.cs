@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_opt_extmem (96 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 96)]
-public struct NmReqOptExtMem
+internal struct NmReqOptExtMem
 {
     [FieldOffset(0)] public NmReqOption Option;
     [FieldOffset(24)] public ulong UserPtr;

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_opt_offsets (56 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 56)]
-public struct NmReqOptOffsets
+internal struct NmReqOptOffsets
 {
     [FieldOffset(0)] public NmReqOption Option;
     [FieldOffset(24)] public ulong MaxOffset;

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_option (24 bytes), the header of every option in the chain.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 24)]
-public struct NmReqOption
+internal struct NmReqOption
 {
     /// <summary>pointer to the next option (offset within the message on the netmapd socket), 0 ends.</summary>
     [FieldOffset(0)] public ulong Next;

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_port_hdr (8 bytes): virtio-net header length 0, 10 or 12.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 8)]
-public struct NmReqPortHeader
+internal struct NmReqPortHeader
 {
     [FieldOffset(0)] public uint HeaderLength;
 

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_register (56 bytes), body of NETMAP_REQ_REGISTER. "in/out" fields are written back on success.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 56)]
-public struct NmReqRegister
+internal struct NmReqRegister
 {
     /// <summary>out: offset of the netmap_if in the region.</summary>
     [FieldOffset(0)] public ulong Offset;

@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_sync_kloop_start (8 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 8)]
-public struct NmReqSyncKloopStart
+internal struct NmReqSyncKloopStart
 {
     /// <summary>at most 1,000,000.</summary>
     [FieldOffset(0)] public uint SleepUs;

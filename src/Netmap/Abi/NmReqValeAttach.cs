@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_vale_attach (64 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
-public struct NmReqValeAttach
+internal struct NmReqValeAttach
 {
     [FieldOffset(0)] public NmReqRegister Register;
     /// <summary>out.</summary>

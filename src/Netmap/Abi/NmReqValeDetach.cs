@@ -4,7 +4,7 @@ namespace Netmap.Abi;
 
 /// <summary>struct nmreq_vale_detach (8 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 8)]
-public struct NmReqValeDetach
+internal struct NmReqValeDetach
 {
     /// <summary>out.</summary>
     [FieldOffset(0)] public uint PortIndex;

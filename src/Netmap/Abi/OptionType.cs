@@ -1,7 +1,7 @@
 namespace Netmap.Abi;
 
 /// <summary>nmreq_option.nro_reqtype (NETMAP_REQ_OPT_*).</summary>
-public enum OptionType : uint
+internal enum OptionType : uint
 {
     ExtMem = 1,
     SyncKloopEventFds = 2,

@@ -1,4 +1,5 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>nmreq_register.nr_mode (NR_REG_*).</summary>
 public enum RegisterMode : uint

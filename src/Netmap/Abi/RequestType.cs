@@ -1,7 +1,7 @@
 namespace Netmap.Abi;
 
 /// <summary>nmreq_header.nr_reqtype (NETMAP_REQ_*).</summary>
-public enum RequestType : ushort
+internal enum RequestType : ushort
 {
     Register = 1,
     PortInfoGet = 2,

@@ -1,9 +1,11 @@
-namespace Netmap.Abi;
+using Netmap.Abi;
+namespace Netmap;
 
 /// <summary>netmap_slot.flags (NS_*). Written by whoever owns the slot at the time (see <see cref="NetmapSlot"/>).</summary>
 [Flags]
 public enum SlotFlags : ushort
 {
+    /// <summary>No flag.</summary>
     None = 0,
     /// <summary>NS_BUF_CHANGED: the slot's buffer index was replaced; set by the writer, cleared by the consumer.</summary>
     BufferChanged = 0x0001,

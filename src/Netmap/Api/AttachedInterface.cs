@@ -42,7 +42,7 @@ internal sealed class AttachedInterface : IInterfaceBridge
     internal static void Install() => InterfaceBridges.Factory = Open;
 #pragma warning restore CA2255
 
-    private static IInterfaceBridge Open(NetmapEngine engine, string valeName, string ifName, Adapters.Nic.NicBackendKind backend, int peerPid, uint peerUid)
+    private static IInterfaceBridge Open(NetmapEngine engine, string valeName, string ifName, NicBackendKind backend, int peerPid, uint peerUid)
     {
         var host = new InternalHost(engine, $"attach {valeName}", peerPid, peerUid);
         NetmapPort? nic = null, vale = null;
@@ -50,8 +50,8 @@ internal sealed class AttachedInterface : IInterfaceBridge
         {
             string conf = backend switch
             {
-                Adapters.Nic.NicBackendKind.Xdp => "@conf:backend=xdp",
-                Adapters.Nic.NicBackendKind.Packet => "@conf:backend=afpacket",
+                NicBackendKind.Xdp => "@conf:backend=xdp",
+                NicBackendKind.Packet => "@conf:backend=afpacket",
                 _ => "",
             };
             nic = NetmapPort.Open("netmap:" + ifName + conf, host);

@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>A per-packet callback for <see cref="NetmapPort.Dispatch{THandler}(int, ref THandler)"/>; as a struct it is
 /// called without a delegate or an interface dispatch.</summary>

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using Netmap.Abi;
 using Netmap.Hosting;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// netmap's control requests other than REGISTER (what vale-ctl and libnetmap send with NIOCCTRL on a fresh
@@ -35,7 +36,7 @@ public static class NetmapControl
     /// <remarks><paramref name="backend"/> (our extension, Linux interfaces only) picks AF_XDP or AF_PACKET.</remarks>
     public static uint ValeAttach(string name, RegisterMode mode = RegisterMode.AllNic, ushort memId = 0,
         uint txSlots = 0, uint rxSlots = 0, ushort txRings = 0, ushort rxRings = 0, NetmapHost? host = null,
-        Adapters.Nic.NicBackendKind? backend = null)
+        NicBackendKind? backend = null)
     {
         var body = new NmReqValeAttach
         {

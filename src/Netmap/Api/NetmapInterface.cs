@@ -1,8 +1,9 @@
 using System.Text;
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>A view of the port's struct netmap_if. Everything is const except <see cref="BufsHead"/> (user-writable).</summary>
 public sealed class NetmapInterface
@@ -24,10 +25,15 @@ public sealed class NetmapInterface
     public long Offset => _offset;
     /// <summary>ni_name.</summary>
     public string Name { get; }
+    /// <summary>ni_tx_rings: hardware TX rings of the port.</summary>
     public uint TxRings { get; }
+    /// <summary>ni_rx_rings: hardware RX rings.</summary>
     public uint RxRings { get; }
+    /// <summary>ni_host_tx_rings.</summary>
     public uint HostTxRings { get; }
+    /// <summary>ni_host_rx_rings.</summary>
     public uint HostRxRings { get; }
+    /// <summary>ni_flags.</summary>
     public InterfaceFlags Flags { get; }
     /// <summary>Entries of ring_ofs[].</summary>
     public int RingOfsCount { get; }

@@ -5,8 +5,9 @@ using Netmap.Adapters;
 using Netmap.Hosting;
 using Netmap.Interop;
 using Netmap.Rings;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// An open netmap port: libnetmap's nmport_d plus the NIOCTXSYNC / NIOCRXSYNC / poll() of the original.
@@ -72,10 +73,13 @@ public sealed class NetmapPort : IDisposable
     public IReadOnlyList<NetmapRing> TxRings { get; }
     /// <summary>Bound RX rings, from <see cref="FirstRxRing"/> on.</summary>
     public IReadOnlyList<NetmapRing> RxRings { get; }
-    /// <summary>Index (in the netmap_if) of the first bound TX / RX ring.</summary>
+    /// <summary>Index (in the netmap_if) of the first bound TX ring.</summary>
     public int FirstTxRing { get; }
+    /// <summary>Index (in the netmap_if) of the first bound RX ring.</summary>
     public int FirstRxRing { get; }
+    /// <summary>nr_tx_slots: slots per TX ring.</summary>
     public uint TxSlots { get; }
+    /// <summary>nr_rx_slots: slots per RX ring.</summary>
     public uint RxSlots { get; }
     /// <summary>nr_mem_id of the port's region.</summary>
     public ushort MemId { get; }

@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>Open-time choices that the port name cannot express.</summary>
 public sealed record NetmapPortOptions

@@ -1,9 +1,11 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>poll(2) event bits as netmap reports them for a port.</summary>
 [Flags]
 public enum PollEvents : short
 {
+    /// <summary>Nothing (a timeout).</summary>
     None = 0,
     /// <summary>POLLIN: an RX ring has cur != tail after rxsync.</summary>
     In = 0x1,

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Netmap.Interop;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// netmap's bridge as a library class: moves frames between two open ports in both directions, RX rings of one
@@ -174,6 +175,6 @@ public sealed class PortBridge
         return ma is not null && mb is not null && ReferenceEquals(ma.Memory, mb.Memory);
     }
 
-    private static Rings.NetmapRing? AnyRing(NetmapPort p)
+    private static NetmapRing? AnyRing(NetmapPort p)
         => p.RxRings.Count > 0 ? p.RxRings[0] : p.TxRings.Count > 0 ? p.TxRings[0] : null;
 }

@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// The values of a port spec's <c>@conf:</c> option, exactly as given (null = key not given).
@@ -46,7 +47,7 @@ public sealed record PortConfig
 
     /// <summary>Key <c>backend</c> (our extension, Linux interfaces only): <c>auto</c> (AF_XDP, else AF_PACKET),
     /// <c>xdp</c> or <c>afpacket</c>. Sent as option NETMAP_REQ_OPT_IF_BACKEND.</summary>
-    public Adapters.Nic.NicBackendKind? Backend { get; init; }
+    public NicBackendKind? Backend { get; init; }
 
     /// <summary>nr_tx_rings to request: <see cref="TxRings"/>, else <see cref="Rings"/>, else null.</summary>
     public uint? EffectiveTxRings => TxRings ?? Rings;

@@ -1,6 +1,7 @@
 using Netmap.Abi;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// A parsed libnetmap port spec such as <c>netmap:eth0-2/T@conf:slots=1024</c> or <c>vale0:p1{0</c>:

@@ -1,8 +1,9 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Netmap.Abi;
+using Netmap.Api;
 
-namespace Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// Parses libnetmap port specs (nmport_parse: header, register and options decode) into <see cref="PortSpec"/>.
@@ -572,13 +573,13 @@ public static class PortSpecParser
     {
         var parsed = new uint?[given.Length];
         int backendKey = ConfKeys.Length - 1;
-        Adapters.Nic.NicBackendKind? backend = given[backendKey] switch
+        NicBackendKind? backend = given[backendKey] switch
         {
             null => null,
-            "auto" => Adapters.Nic.NicBackendKind.Auto,
-            "xdp" or "af_xdp" => Adapters.Nic.NicBackendKind.Xdp,
-            "afpacket" or "af_packet" => Adapters.Nic.NicBackendKind.Packet,
-            _ => (Adapters.Nic.NicBackendKind)(-1),
+            "auto" => NicBackendKind.Auto,
+            "xdp" or "af_xdp" => NicBackendKind.Xdp,
+            "afpacket" or "af_packet" => NicBackendKind.Packet,
+            _ => (NicBackendKind)(-1),
         };
         if ((int?)backend == -1)
             return Invalid($"option 'conf': key 'backend' must be auto, xdp or afpacket, not '{given[backendKey]}'");

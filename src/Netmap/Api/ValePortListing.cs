@@ -1,4 +1,5 @@
-namespace Netmap.Api;
+using Netmap.Api;
+namespace Netmap;
 
 /// <summary>
 /// One port of a VALE switch as NETMAP_REQ_VALE_LIST reports it: the full port name ("vale0:p1") and its

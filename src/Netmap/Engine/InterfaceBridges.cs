@@ -9,5 +9,5 @@ namespace Netmap.Engine;
 /// </summary>
 internal static class InterfaceBridges
 {
-    public static Func<NetmapEngine, string, string, Adapters.Nic.NicBackendKind, int, uint, IInterfaceBridge>? Factory { get; set; }
+    public static Func<NetmapEngine, string, string, NicBackendKind, int, uint, IInterfaceBridge>? Factory { get; set; }
 }

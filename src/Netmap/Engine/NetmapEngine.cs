@@ -9,8 +9,9 @@ using Netmap.Adapters.Pipe;
 using Netmap.Adapters.Vale;
 using Netmap.Memory;
 using Netmap.Rings;
+using Netmap.Engine;
 
-namespace Netmap.Engine;
+namespace Netmap;
 
 /// <summary>
 /// The user-space netmap "kernel": allocators, adapters, registrations and the NIOCCTRL request processing of
@@ -37,6 +38,7 @@ public sealed class NetmapEngine : IDisposable
     private uint _nextToken = 1;
     private bool _disposed;
 
+    /// <summary>A new engine with the default global allocator (netmap's sizes; created on first use).</summary>
     public NetmapEngine() : this(null) { }
 
     internal NetmapEngine(AllocatorParameters? globalParameters)
@@ -52,10 +54,10 @@ public sealed class NetmapEngine : IDisposable
     /// from its --interfaces policy; null = anyone who can reach the engine). The embedded engine leaves it null:
     /// there the process's own capabilities decide.
     /// </summary>
-    public Func<uint, bool>? InterfacePolicy { get; set; }
+    internal Func<uint, bool>? InterfacePolicy { get; set; }
 
     /// <summary>Linux interfaces in netmap mode now.</summary>
-    public int InterfaceCount { get { lock (_lock) return _nics.Count; } }
+    internal int InterfaceCount { get { lock (_lock) return _nics.Count; } }
 
     /// <summary>
     /// Makes VALE forwarding run on <paramref name="count"/> engine threads instead of in the caller's txsync: what
@@ -78,10 +80,10 @@ public sealed class NetmapEngine : IDisposable
     }
 
     /// <summary>VALE switches alive now.</summary>
-    public int ValeSwitchCount { get { lock (_lock) return Enumerable.Range(0, NetmapConstants.MaxBridges).Count(i => _vale.SwitchAt(i) is not null); } }
+    internal int ValeSwitchCount { get { lock (_lock) return Enumerable.Range(0, NetmapConstants.MaxBridges).Count(i => _vale.SwitchAt(i) is not null); } }
 
     /// <summary>VALE ports alive now (ephemeral and persistent).</summary>
-    public int ValePortCount { get { lock (_lock) return _vale.SnapshotPorts.Length; } }
+    internal int ValePortCount { get { lock (_lock) return _vale.SnapshotPorts.Length; } }
 
     /// <summary>Optional sink for engine diagnostics (double frees, reclaimed clients...).</summary>
     public Action<string>? Log { get; set; }
@@ -92,19 +94,19 @@ public sealed class NetmapEngine : IDisposable
         => new(this, peer, peerPid, peerUid) { Internal = isInternal };
 
     /// <summary>Live registrations (for diagnostics and tests).</summary>
-    public int RegistrationCount { get; private set; }
+    internal int RegistrationCount { get; private set; }
 
     /// <summary>Live pipes across all parents.</summary>
-    public int PipeCount { get { lock (_lock) return _pipeParents.Values.Sum(p => p.Count); } }
+    internal int PipeCount { get { lock (_lock) return _pipeParents.Values.Sum(p => p.Count); } }
 
     /// <summary>Free buffers of allocator <paramref name="memId"/> (-1 if it does not exist).</summary>
-    public long FreeBuffers(ushort memId)
+    internal long FreeBuffers(ushort memId)
     {
         lock (_lock) return _allocators.TryGet(memId, out var r) ? r.Buffers.Free : -1;
     }
 
     /// <summary>Double frees the allocators refused so far (all regions alive).</summary>
-    public long DoubleFrees { get { lock (_lock) return _allocators.Regions.Sum(r => r.Buffers.DoubleFrees); } }
+    internal long DoubleFrees { get { lock (_lock) return _allocators.Regions.Sum(r => r.Buffers.DoubleFrees); } }
 
     /// <summary>
     /// Processes one request in place. Returns 0 or an errno (the ioctl's return); on success the body is
@@ -870,6 +872,7 @@ public sealed class NetmapEngine : IDisposable
         }
     }
 
+    /// <summary>Closes every registration and frees every region, adapter and kernel object the engine holds.</summary>
     public void Dispose()
     {
         lock (_lock)

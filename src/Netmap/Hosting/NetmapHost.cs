@@ -1,8 +1,9 @@
 using Netmap.Engine;
 using Netmap.Hosting.Daemon;
 using Netmap.Hosting.Embedded;
+using Netmap.Hosting;
 
-namespace Netmap.Hosting;
+namespace Netmap;
 
 /// <summary>
 /// Where the engine runs: in this process (<see cref="Embedded"/>) or in netmapd (<see cref="Daemon"/>, the

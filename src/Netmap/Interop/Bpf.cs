@@ -35,7 +35,7 @@ internal static unsafe partial class Bpf
         {
             Fill(attr, progType, insns.Length, code, license, null, 0, 0, name, expectedAttachType);
             fd = Call(CmdProgLoad, attr);
-            if (fd >= 0 || fd == -(int)Abi.Errno.EPERM) return fd;
+            if (fd >= 0 || fd == -(int)Errno.EPERM) return fd;
             // Load again with a log only to explain the failure (keeps the success path cheap).
             const int logSize = 64 * 1024;
             byte[] log = new byte[logSize];
@@ -109,7 +109,7 @@ internal static unsafe partial class Bpf
     {
         long r;
         do r = syscall(SysBpf, cmd, attr, AttrSize);
-        while (r < 0 && Marshal.GetLastPInvokeError() == (int)Abi.Errno.EINTR);
+        while (r < 0 && Marshal.GetLastPInvokeError() == (int)Errno.EINTR);
         return r < 0 ? -Marshal.GetLastPInvokeError() : (int)r;
     }
 

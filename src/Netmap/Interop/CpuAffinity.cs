@@ -1,7 +1,7 @@
 namespace Netmap.Interop;
 
 /// <summary>sched_setaffinity for the calling thread (pkt-gen -a, benchmarks).</summary>
-public static unsafe class CpuAffinity
+internal static unsafe class CpuAffinity
 {
     /// <summary>Pins the calling thread to <paramref name="cpu"/>; false when the kernel refuses.</summary>
     public static bool PinCurrentThread(int cpu)

@@ -1,7 +1,7 @@
 namespace Netmap.Interop;
 
 /// <summary>Small process facts from libc.</summary>
-public static class ProcessInfo
+internal static class ProcessInfo
 {
     public static bool IsRoot => Libc.geteuid() == 0;
     public static uint EffectiveUid => Libc.geteuid();

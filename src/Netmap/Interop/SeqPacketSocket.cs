@@ -172,7 +172,7 @@ internal sealed unsafe class SeqPacketSocket : IDisposable
     private static byte[] SockAddr(string path, out uint len)
     {
         var p = Encoding.UTF8.GetBytes(path);
-        if (p.Length >= 108) throw new NetmapException(Abi.Errno.ENAMETOOLONG, $"{path}: socket path longer than 107 bytes");
+        if (p.Length >= 108) throw new NetmapException(Errno.ENAMETOOLONG, $"{path}: socket path longer than 107 bytes");
         var a = new byte[110];
         a[0] = Libc.AF_UNIX;
         p.CopyTo(a, 2);

@@ -31,12 +31,12 @@ internal sealed unsafe class TpacketRings : IDisposable
     public static TpacketRings Map(int fd, in TpacketGeometry g, string owner)
     {
         if (!g.IsValid(out string why))
-            throw NetmapException.Create(owner, "TPACKET mmap", Abi.Errno.EINVAL, why);
+            throw NetmapException.Create(owner, "TPACKET mmap", Errno.EINVAL, why);
         void* p = Libc.mmap(null, (nuint)g.TotalBytes, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, fd, 0);
         if (p == (void*)-1)
         {
             int e = Libc.LastErrno;
-            throw NetmapException.Create(owner, "TPACKET mmap", (Abi.Errno)e,
+            throw NetmapException.Create(owner, "TPACKET mmap", (Errno)e,
                 e == 22 ? $"the socket's rings are not {g.TotalBytes} bytes (block {g.BlockSize} x {g.RxBlocks} RX, frame {g.TxFrameSize} x {g.TxFrames} TX)" : SystemError.Name(e));
         }
         return new TpacketRings((byte*)p, g);

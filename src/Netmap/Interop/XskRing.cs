@@ -37,11 +37,11 @@ internal sealed unsafe class XskRing : IDisposable
     public static XskRing Map(int fd, long pgoff, in XskRingOffset off, uint entries, int entrySize, string owner, string what)
     {
         if (entries == 0 || (entries & (entries - 1)) != 0)
-            throw NetmapException.Create(owner, $"AF_XDP mmap {what} ring", Abi.Errno.EINVAL, $"{entries} entries is not a power of two");
+            throw NetmapException.Create(owner, $"AF_XDP mmap {what} ring", Errno.EINVAL, $"{entries} entries is not a power of two");
         ulong end = Math.Max(Math.Max(off.Producer, off.Consumer), off.Flags) + 4;
         ulong len = off.Desc + (ulong)entries * (ulong)entrySize;
         if (end > off.Desc || len > int.MaxValue)
-            throw NetmapException.Create(owner, $"AF_XDP mmap {what} ring", Abi.Errno.EINVAL, "the kernel's ring offsets are not usable");
+            throw NetmapException.Create(owner, $"AF_XDP mmap {what} ring", Errno.EINVAL, "the kernel's ring offsets are not usable");
         void* p = Libc.mmap(null, (nuint)len, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED | Libc.MAP_POPULATE, fd, pgoff);
         if (p == (void*)-1) throw SystemError.Last(owner, $"AF_XDP mmap {what} ring");
         return new XskRing((byte*)p, (nuint)len, off, entries);

@@ -51,7 +51,7 @@ internal static unsafe partial class XskSocket
     /// (aligned chunks, no headroom). The address must be page aligned and the length a multiple of the chunk size.</summary>
     public static int RegisterUmem(int fd, MappedMemory mem, long offset, long length, uint chunkSize)
     {
-        if (!mem.Contains(offset, length)) return -(int)Abi.Errno.EINVAL;
+        if (!mem.Contains(offset, length)) return -(int)Errno.EINVAL;
         var reg = new UmemReg { Addr = (ulong)(mem.BaseAddress + (nint)offset), Len = (ulong)length, ChunkSize = chunkSize };
         return SetOpt(fd, XDP_UMEM_REG, &reg, (uint)sizeof(UmemReg));
     }
@@ -67,7 +67,7 @@ internal static unsafe partial class XskSocket
         int r = Libc.getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &o, &len);
         offsets = o;
         if (r != 0) return -Libc.LastErrno;
-        return len == (uint)sizeof(XskMmapOffsets) ? 0 : -(int)Abi.Errno.EPROTO; // pre-5.4 layout without flags
+        return len == (uint)sizeof(XskMmapOffsets) ? 0 : -(int)Errno.EPROTO; // pre-5.4 layout without flags
     }
 
     /// <summary>bind(sockaddr_xdp{ifindex, queue, flags}).</summary>

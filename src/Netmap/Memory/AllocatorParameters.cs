@@ -1,7 +1,7 @@
 namespace Netmap.Memory;
 
 /// <summary>Requested (pre-rounding) object sizes and counts of the three pools.</summary>
-public readonly record struct AllocatorParameters(uint IfSize, uint IfNum, uint RingSize, uint RingNum, uint BufSize, uint BufNum)
+internal readonly record struct AllocatorParameters(uint IfSize, uint IfNum, uint RingSize, uint RingNum, uint BufSize, uint BufNum)
 {
     /// <summary>The global allocator's defaults (dev.netmap.{if,ring,buf}_{size,num}).</summary>
     public static AllocatorParameters GlobalDefaults => new(1024, 100, 36864, 200, 2048, 163840);

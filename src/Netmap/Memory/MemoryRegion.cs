@@ -70,7 +70,7 @@ internal sealed class MemoryRegion : IDisposable
         BufPoolOffset = (ulong)Buffers.Offset, BufPoolObjTotal = Buffers.Geometry.ObjTotal, BufPoolObjSize = Buffers.Geometry.ObjSize,
     };
 
-    /// <summary>Allocates <paramref name="count"/> buffers or none (ENOMEM, nothing changed).</summary>
+    /// <summary>Allocates as many buffers as <paramref name="into"/> holds, or none (false, nothing changed).</summary>
     public bool TryAllocateBuffers(Span<uint> into)
     {
         if (Buffers.Free < into.Length) return false;

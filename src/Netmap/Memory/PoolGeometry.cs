@@ -6,7 +6,7 @@ namespace Netmap.Memory;
 /// Size of one pool after netmap's rounding: objsize up to a multiple of 64; clustentries = smallest i with
 /// i*objsize % 4096 == 0 (cluster at most 4 MiB); objtotal rounded up to whole clusters.
 /// </summary>
-public readonly record struct PoolGeometry(PoolKind Kind, uint ObjSize, uint ObjTotal, uint ClustEntries)
+internal readonly record struct PoolGeometry(PoolKind Kind, uint ObjSize, uint ObjTotal, uint ClustEntries)
 {
     public const int PageSize = 4096;
     public const int MaxClusterBytes = 4 << 20;

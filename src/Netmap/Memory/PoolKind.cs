@@ -1,4 +1,4 @@
 namespace Netmap.Memory;
 
 /// <summary>The three pools of a netmap region, in region order.</summary>
-public enum PoolKind { Interface = 0, Ring = 1, Buffer = 2 }
+internal enum PoolKind { Interface = 0, Ring = 1, Buffer = 2 }

@@ -14,7 +14,7 @@ namespace Netmap.Memory;
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 128)]
-public struct RegionHeader
+internal struct RegionHeader
 {
     public const ulong MagicValue = 0x4E47524E_54454E4DUL; // "MNETNRGN" little-endian bytes
     public const uint CurrentVersion = 1;

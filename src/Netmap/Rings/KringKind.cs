@@ -1,7 +1,7 @@
 namespace Netmap.Rings;
 
 /// <summary>Which sync routine serves a kring; written once by the engine into <see cref="KringState.Kind"/>.</summary>
-public enum KringKind : uint
+internal enum KringKind : uint
 {
     Unused = 0,
     /// <summary>TX ring of a pipe end: txsync moves slots to the peer RX ring.</summary>

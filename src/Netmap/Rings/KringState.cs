@@ -19,7 +19,7 @@ namespace Netmap.Rings;
 /// indices against <see cref="NumSlots"/> of the ring header they trust, never use them raw.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
-public struct KringState
+internal struct KringState
 {
     [FieldOffset(0)] public uint HwCur;
     [FieldOffset(4)] public uint RHead;

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Rings;
 
-namespace Netmap.Rings;
+namespace Netmap;
 
 /// <summary>
 /// A view of one struct netmap_ring in a mapped region. The geometry (slots, buffer size, where buffer 0 is)

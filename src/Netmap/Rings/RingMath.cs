@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace Netmap.Rings;
 
 /// <summary>netmap's index arithmetic for rings of any size (not only powers of two).</summary>
-public static class RingMath
+internal static class RingMath
 {
     /// <summary>nm_ring_next.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

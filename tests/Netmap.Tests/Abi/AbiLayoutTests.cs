@@ -482,26 +482,34 @@ public class AbiLayoutTests
 
     // ------------------------------------------------------------ unsafe quarantine
 
+    /// <summary>The only folders where <c>unsafe</c> and P/Invoke may appear: the library's, and the tools library's
+    /// (sigaction, sched_setaffinity).</summary>
+    private static readonly string[] InteropFolders = [Path.Combine("src", "Netmap", "Interop"), Path.Combine("tools", "Netmap.Tools", "Interop")];
+
     [Fact]
-    public void UnsafeKeyword_AppearsOnlyUnderSrcNetmapInterop()
+    public void UnsafeKeywordAndPInvoke_AppearOnlyInTheInteropFolders()
     {
         string root = RepositoryRoot();
-        string src = Path.Combine(root, "src");
-        string interop = Path.Combine(src, "Netmap", "Interop") + Path.DirectorySeparatorChar;
+        var allowed = InteropFolders.Select(f => Path.Combine(root, f) + Path.DirectorySeparatorChar).ToArray();
         var offenders = new List<string>();
-        int interopFilesWithUnsafe = 0;
-        foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories))
+        var perFolder = new int[allowed.Length];
+        foreach (var top in new[] { "src", "tools", "bench", "samples", "tests" })
         {
-            var rel = Path.GetRelativePath(root, file);
-            var parts = rel.Split(Path.DirectorySeparatorChar);
-            if (parts.Contains("obj") || parts.Contains("bin")) continue;
-            bool hasUnsafe = UnsafeKeyword.IsMatch(CSharpSource.StripCommentsAndStrings(File.ReadAllText(file)));
-            if (!hasUnsafe) continue;
-            if (file.StartsWith(interop, StringComparison.Ordinal)) interopFilesWithUnsafe++;
-            else offenders.Add(rel);
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, top), "*.cs", SearchOption.AllDirectories))
+            {
+                var rel = Path.GetRelativePath(root, file);
+                var parts = rel.Split(Path.DirectorySeparatorChar);
+                if (parts.Contains("obj") || parts.Contains("bin")) continue;
+                string code = CSharpSource.StripCommentsAndStrings(File.ReadAllText(file));
+                if (!UnsafeKeyword.IsMatch(code) && !PInvoke.IsMatch(code)) continue;
+                int folder = Array.FindIndex(allowed, a => file.StartsWith(a, StringComparison.Ordinal));
+                if (folder >= 0) perFolder[folder]++;
+                else offenders.Add(rel);
+            }
         }
-        Assert.True(offenders.Count == 0, "unsafe outside src/Netmap/Interop: " + string.Join(", ", offenders));
-        Assert.True(interopFilesWithUnsafe > 0, "the scanner found no unsafe code at all, so it cannot be trusted");
+        Assert.True(offenders.Count == 0, "unsafe or P/Invoke outside " + string.Join(" and ", InteropFolders) + ": " + string.Join(", ", offenders));
+        for (int i = 0; i < allowed.Length; i++)
+            Assert.True(perFolder[i] > 0, $"the scanner found nothing in {InteropFolders[i]}, so it cannot be trusted");
     }
 
     [Fact]
@@ -511,9 +519,13 @@ public class AbiLayoutTests
         Assert.Matches(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("class A { unsafe void F() { } }"));
         Assert.Matches(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("var s = \"x\"; unsafe { }"));
         Assert.DoesNotMatch(UnsafeKeyword, CSharpSource.StripCommentsAndStrings("int notunsafe_ = 1;"));
+        Assert.Matches(PInvoke, CSharpSource.StripCommentsAndStrings("[LibraryImport(\"libc\")] static partial int f();"));
+        Assert.DoesNotMatch(PInvoke, CSharpSource.StripCommentsAndStrings("// [DllImport(\"libc\")]"));
     }
 
     private static readonly Regex UnsafeKeyword = new(@"(?<![\w@])unsafe(?!\w)", RegexOptions.CultureInvariant);
+
+    private static readonly Regex PInvoke = new(@"\[\s*(DllImport|LibraryImport)\b", RegexOptions.CultureInvariant);
 
     private static string RepositoryRoot()
     {

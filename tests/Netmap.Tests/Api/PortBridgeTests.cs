@@ -187,7 +187,7 @@ public sealed class PortBridgeTests
         // The global region (mem_id 1) of this engine has 1024-byte buffers; pipes have their own 2048-byte ones.
         var small = AllocatorParameters.GlobalDefaults with { BufSize = 1024, BufNum = 4096 };
         using var engine = new NetmapEngine(small);
-        var host = Netmap.Hosting.NetmapHost.Embedded(engine);
+        var host = NetmapHost.Embedded(engine);
         using var end = NetmapPort.Open("netmap:bt}1", host);
         using var pa = NetmapPort.Open("netmap:bt{1", host);
         using var pb = NetmapPort.Open("valebt0:b@1", host);

@@ -59,16 +59,17 @@ public sealed class LegacyRequestTests : IDisposable
     }
 
     [Theory]
-    [InlineData((ushort)LegacyRequest.BdgAttach, RequestType.ValeAttach)]
-    [InlineData((ushort)LegacyRequest.BdgDetach, RequestType.ValeDetach)]
-    [InlineData((ushort)LegacyRequest.BdgVnetHdr, RequestType.PortHeaderSet)]
-    [InlineData((ushort)LegacyRequest.VnetHdrGet, RequestType.PortHeaderGet)]
-    [InlineData((ushort)LegacyRequest.BdgNewIf, RequestType.ValeNewInterface)]
-    [InlineData((ushort)LegacyRequest.BdgDelIf, RequestType.ValeDeleteInterface)]
-    [InlineData((ushort)LegacyRequest.BdgPollingOn, RequestType.ValePollingEnable)]
-    [InlineData((ushort)LegacyRequest.BdgPollingOff, RequestType.ValePollingDisable)]
-    public void RegIfCommands_MapToTheirRequests(ushort cmd, RequestType type)
+    [InlineData((ushort)LegacyRequest.BdgAttach, (int)RequestType.ValeAttach)]
+    [InlineData((ushort)LegacyRequest.BdgDetach, (int)RequestType.ValeDetach)]
+    [InlineData((ushort)LegacyRequest.BdgVnetHdr, (int)RequestType.PortHeaderSet)]
+    [InlineData((ushort)LegacyRequest.VnetHdrGet, (int)RequestType.PortHeaderGet)]
+    [InlineData((ushort)LegacyRequest.BdgNewIf, (int)RequestType.ValeNewInterface)]
+    [InlineData((ushort)LegacyRequest.BdgDelIf, (int)RequestType.ValeDeleteInterface)]
+    [InlineData((ushort)LegacyRequest.BdgPollingOn, (int)RequestType.ValePollingEnable)]
+    [InlineData((ushort)LegacyRequest.BdgPollingOff, (int)RequestType.ValePollingDisable)]
+    public void RegIfCommands_MapToTheirRequests(ushort cmd, int typeValue)
     {
+        var type = (RequestType)typeValue;
         var l = Legacy("vale0:x");
         l.Cmd = cmd;
         var (h, _, len) = Convert(l, regIf: true);

@@ -101,7 +101,7 @@ public sealed class DaemonDiscoveryTests(ITestOutputHelper output) : IDisposable
     {
         string good = NewDir("good", 0, 0x1c0);
         string path = Path.Combine(good, "netmapd.sock");
-        using var engine = new Netmap.Engine.NetmapEngine();
+        using var engine = new NetmapEngine();
         using (var server = new DaemonServer(engine, path))
         {
             using (var ch = DaemonLocator.TryConnect(path, ProcessInfo.EffectiveUid, checkFiles: true, out _, out _))

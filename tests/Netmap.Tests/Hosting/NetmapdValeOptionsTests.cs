@@ -71,10 +71,10 @@ public sealed class NetmapdValeOptionsTests(ITestOutputHelper output) : IDisposa
 
     /// <summary>A plugin lookup that throws for frames to 02:00:00:00:00:ee and floods everything else; netmapd loads
     /// it from this test assembly.</summary>
-    public sealed class ThrowingLookup : Netmap.Adapters.Vale.IValeLookup
+    public sealed class ThrowingLookup : IValeLookup
     {
         public byte Lookup(ReadOnlySpan<byte> frame, byte sourcePort, ref byte destinationRing)
-            => frame[5] == 0xee ? throw new InvalidOperationException("no route for ee") : Netmap.Adapters.Vale.ValeDestination.Broadcast;
+            => frame[5] == 0xee ? throw new InvalidOperationException("no route for ee") : ValeDestination.Broadcast;
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class NetmapdValeOptionsTests(ITestOutputHelper output) : IDisposa
         Assert.Equal((1, 1, 1), (c1, c2, c3));
         Assert.Contains($"--vale-lookup vale6: {notDotNet}: cannot load the assembly", e1);
         Assert.Contains($"--vale-lookup vale7: {PluginPath}: no type Netmap.Samples.NoSuchType", e2);
-        Assert.Contains($"--vale-lookup vale8: {PluginPath}: Netmap.Samples.MacTable does not implement Netmap.Adapters.Vale.IValeLookup", e3);
+        Assert.Contains($"--vale-lookup vale8: {PluginPath}: Netmap.Samples.MacTable does not implement Netmap.IValeLookup", e3);
     }
 
     [Theory]

@@ -7,20 +7,21 @@ namespace Netmap.Tests.Memory;
 public class PoolGeometryTests
 {
     [Theory]
-    [InlineData(PoolKind.Buffer, 2048u, 2048u, 2u)]
-    [InlineData(PoolKind.Buffer, 2000u, 2048u, 2u)]   // up to a multiple of 64
-    [InlineData(PoolKind.Buffer, 65u, 128u, 32u)]
-    [InlineData(PoolKind.Buffer, 64u, 64u, 64u)]
-    [InlineData(PoolKind.Buffer, 1536u, 1536u, 8u)]    // 8 * 1536 = 3 pages
-    [InlineData(PoolKind.Buffer, 65536u, 65536u, 1u)]
-    [InlineData(PoolKind.Interface, 1024u, 1024u, 4u)]
-    [InlineData(PoolKind.Interface, 100u, 128u, 32u)]
-    [InlineData(PoolKind.Ring, 36864u, 36864u, 1u)]
-    [InlineData(PoolKind.Ring, 20480u, 20480u, 1u)]
-    [InlineData(PoolKind.Ring, 1856u, 1856u, 64u)]     // 256 + 16 * 100 slots: 29 * 64, so a cluster needs 64 objects
-    [InlineData(PoolKind.Ring, 131072u, 131072u, 1u)]
-    public void Compute_RoundsObjectSizeTo64_AndFindsTheSmallestPageMultipleCluster(PoolKind kind, uint size, uint roundedSize, uint clustEntries)
+    [InlineData((int)PoolKind.Buffer, 2048u, 2048u, 2u)]
+    [InlineData((int)PoolKind.Buffer, 2000u, 2048u, 2u)]   // up to a multiple of 64
+    [InlineData((int)PoolKind.Buffer, 65u, 128u, 32u)]
+    [InlineData((int)PoolKind.Buffer, 64u, 64u, 64u)]
+    [InlineData((int)PoolKind.Buffer, 1536u, 1536u, 8u)]    // 8 * 1536 = 3 pages
+    [InlineData((int)PoolKind.Buffer, 65536u, 65536u, 1u)]
+    [InlineData((int)PoolKind.Interface, 1024u, 1024u, 4u)]
+    [InlineData((int)PoolKind.Interface, 100u, 128u, 32u)]
+    [InlineData((int)PoolKind.Ring, 36864u, 36864u, 1u)]
+    [InlineData((int)PoolKind.Ring, 20480u, 20480u, 1u)]
+    [InlineData((int)PoolKind.Ring, 1856u, 1856u, 64u)]     // 256 + 16 * 100 slots: 29 * 64, so a cluster needs 64 objects
+    [InlineData((int)PoolKind.Ring, 131072u, 131072u, 1u)]
+    public void Compute_RoundsObjectSizeTo64_AndFindsTheSmallestPageMultipleCluster(int kindValue, uint size, uint roundedSize, uint clustEntries)
     {
+        var kind = (PoolKind)kindValue; // PoolKind is internal: a public test method cannot take it
         var g = PoolGeometry.Compute(kind, size, 64, global: false, "test");
         Assert.Equal(roundedSize, g.ObjSize);
         Assert.Equal(clustEntries, g.ClustEntries);
@@ -43,41 +44,43 @@ public class PoolGeometryTests
     }
 
     [Theory]
-    [InlineData(PoolKind.Interface, 4097u, 10u, true)]
-    [InlineData(PoolKind.Interface, 8192u, 10u, true)]
-    [InlineData(PoolKind.Interface, 1024u, 9u, true)]      // global: 10..10000
-    [InlineData(PoolKind.Interface, 1024u, 10001u, true)]
-    [InlineData(PoolKind.Interface, 1024u, 0u, false)]     // private: 1..100
-    [InlineData(PoolKind.Interface, 1024u, 101u, false)]
-    [InlineData(PoolKind.Ring, 192u, 4u, false)]
-    [InlineData(PoolKind.Ring, 131073u, 4u, false)]
-    [InlineData(PoolKind.Ring, 262144u, 4u, false)]
-    [InlineData(PoolKind.Ring, 20480u, 1u, false)]         // 2..1024
-    [InlineData(PoolKind.Ring, 20480u, 1025u, false)]
-    [InlineData(PoolKind.Buffer, 0u, 4u, false)]
-    [InlineData(PoolKind.Buffer, 65537u, 4u, false)]
-    [InlineData(PoolKind.Buffer, 131072u, 4u, false)]
-    [InlineData(PoolKind.Buffer, 2048u, 3u, false)]        // 4..1e6
-    [InlineData(PoolKind.Buffer, 2048u, 1_000_001u, false)]
-    public void Compute_OutsideTheLimits_FailsEinvalNamingThePool(PoolKind kind, uint size, uint count, bool global)
+    [InlineData((int)PoolKind.Interface, 4097u, 10u, true)]
+    [InlineData((int)PoolKind.Interface, 8192u, 10u, true)]
+    [InlineData((int)PoolKind.Interface, 1024u, 9u, true)]      // global: 10..10000
+    [InlineData((int)PoolKind.Interface, 1024u, 10001u, true)]
+    [InlineData((int)PoolKind.Interface, 1024u, 0u, false)]     // private: 1..100
+    [InlineData((int)PoolKind.Interface, 1024u, 101u, false)]
+    [InlineData((int)PoolKind.Ring, 192u, 4u, false)]
+    [InlineData((int)PoolKind.Ring, 131073u, 4u, false)]
+    [InlineData((int)PoolKind.Ring, 262144u, 4u, false)]
+    [InlineData((int)PoolKind.Ring, 20480u, 1u, false)]         // 2..1024
+    [InlineData((int)PoolKind.Ring, 20480u, 1025u, false)]
+    [InlineData((int)PoolKind.Buffer, 0u, 4u, false)]
+    [InlineData((int)PoolKind.Buffer, 65537u, 4u, false)]
+    [InlineData((int)PoolKind.Buffer, 131072u, 4u, false)]
+    [InlineData((int)PoolKind.Buffer, 2048u, 3u, false)]        // 4..1e6
+    [InlineData((int)PoolKind.Buffer, 2048u, 1_000_001u, false)]
+    public void Compute_OutsideTheLimits_FailsEinvalNamingThePool(int kindValue, uint size, uint count, bool global)
     {
+        var kind = (PoolKind)kindValue; // PoolKind is internal: a public test method cannot take it
         var ex = Assert.Throws<NetmapException>(() => PoolGeometry.Compute(kind, size, count, global, "mem_id 9"));
         Assert.Equal(Errno.EINVAL, ex.Errno);
         Assert.StartsWith("mem_id 9: ", ex.Message);
     }
 
     [Theory]
-    [InlineData(PoolKind.Interface, 4096u, 10u, true)]
-    [InlineData(PoolKind.Interface, 1024u, 10000u, true)]
-    [InlineData(PoolKind.Interface, 1024u, 1u, false)]
-    [InlineData(PoolKind.Interface, 1024u, 100u, false)]
-    [InlineData(PoolKind.Ring, 256u, 2u, false)]
-    [InlineData(PoolKind.Ring, 131072u, 1024u, false)]
-    [InlineData(PoolKind.Buffer, 64u, 4u, false)]
-    [InlineData(PoolKind.Buffer, 65536u, 4u, false)]
-    [InlineData(PoolKind.Buffer, 2048u, 1_000_000u, false)]
-    public void Compute_AtTheLimits_Succeeds(PoolKind kind, uint size, uint count, bool global)
+    [InlineData((int)PoolKind.Interface, 4096u, 10u, true)]
+    [InlineData((int)PoolKind.Interface, 1024u, 10000u, true)]
+    [InlineData((int)PoolKind.Interface, 1024u, 1u, false)]
+    [InlineData((int)PoolKind.Interface, 1024u, 100u, false)]
+    [InlineData((int)PoolKind.Ring, 256u, 2u, false)]
+    [InlineData((int)PoolKind.Ring, 131072u, 1024u, false)]
+    [InlineData((int)PoolKind.Buffer, 64u, 4u, false)]
+    [InlineData((int)PoolKind.Buffer, 65536u, 4u, false)]
+    [InlineData((int)PoolKind.Buffer, 2048u, 1_000_000u, false)]
+    public void Compute_AtTheLimits_Succeeds(int kindValue, uint size, uint count, bool global)
     {
+        var kind = (PoolKind)kindValue; // PoolKind is internal: a public test method cannot take it
         var g = PoolGeometry.Compute(kind, size, count, global, "test");
         Assert.True(g.ObjTotal >= count);
         Assert.True(g.ObjTotal < count + g.ClustEntries);

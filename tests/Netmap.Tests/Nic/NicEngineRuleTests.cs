@@ -115,7 +115,7 @@ public sealed class NicEngineRuleTests : IDisposable
     public void Attach_Rules()
     {
         string name = $"vale2:{_if}";
-        var e = Refused(() => NetmapControl.ValeAttach(name, RegisterMode.NicAndSoftware, host: _host, backend: Adapters.Nic.NicBackendKind.Packet));
+        var e = Refused(() => NetmapControl.ValeAttach(name, RegisterMode.NicAndSoftware, host: _host, backend: NicBackendKind.Packet));
         Assert.Equal(Errno.EOPNOTSUPP, e.Errno);
         e = Refused(() => NetmapControl.ValeAttach(name, RegisterMode.OneNic, host: _host));
         Assert.Equal(Errno.EINVAL, e.Errno);
@@ -123,7 +123,7 @@ public sealed class NicEngineRuleTests : IDisposable
         using (NetmapPort.Open($"netmap:{_if}@conf:backend=afpacket", _host))
             Assert.Equal(Errno.EBUSY, Refused(() => NetmapControl.ValeAttach(name, host: _host)).Errno); // in use by a client
 
-        uint index = NetmapControl.ValeAttach(name, host: _host, backend: Adapters.Nic.NicBackendKind.Packet);
+        uint index = NetmapControl.ValeAttach(name, host: _host, backend: NicBackendKind.Packet);
         Assert.Equal(index, NetmapControl.ValeList(name, _host).PortIndex);
         Assert.Equal(Errno.EBUSY, Refused(() => NetmapControl.ValeAttach(name, host: _host)).Errno);
         Assert.Equal(Errno.EBUSY, Refused(() => NetmapPort.Open($"netmap:{_if}", _host)).Errno);

@@ -55,7 +55,7 @@ public sealed class NicValeScenarioTests(ITestOutputHelper output)
     private static void AttachWithBackend(NetmapHost host, string name, string backend)
     {
         if (backend == "xdp") NetmapControl.ValeAttach(name, host: host);
-        else NetmapControl.ValeAttach(name, host: host, backend: Adapters.Nic.NicBackendKind.Packet);
+        else NetmapControl.ValeAttach(name, host: host, backend: NicBackendKind.Packet);
     }
 
     /// <summary>Sends <paramref name="size"/> random bytes over TCP from a socket in <paramref name="fromNs"/> to a listener

@@ -127,6 +127,6 @@ public sealed class PipeMultiRingTests : IDisposable
     {
         using var m = Open("netmap:mx{1@conf:rings=4");
         var ex = Assert.Throws<NetmapException>(() => Open("netmap:mx}1-4"));
-        Assert.Equal(Netmap.Abi.Errno.EINVAL, ex.Errno);
+        Assert.Equal(Errno.EINVAL, ex.Errno);
     }
 }

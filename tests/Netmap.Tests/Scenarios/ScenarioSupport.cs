@@ -35,19 +35,23 @@ public static class ScenarioPaths
 
     /// <summary>The pkt-gen apphost: next to the test assembly (the test project references PktGen), else the tool's
     /// own output directory, else bin/ at the repository root.</summary>
-    public static string PktGen
+    public static string PktGen => Tool("pkt-gen", "PktGen");
+
+    /// <summary>The bridge apphost, found as <see cref="PktGen"/>.</summary>
+    public static string Bridge => Tool("bridge", "Bridge");
+
+    /// <summary>The apphost <paramref name="name"/> of tools/<paramref name="project"/>: next to the test assembly,
+    /// else in the tool's output directory (this configuration, then Release, Debug), else bin/ at the root.</summary>
+    public static string Tool(string name, string project)
     {
-        get
-        {
-            string baseDir = AppContext.BaseDirectory.TrimEnd('/');
-            string configuration = Path.GetFileName(Path.GetDirectoryName(baseDir) ?? "Release");
-            var candidates = new List<string> { Path.Combine(baseDir, "pkt-gen") };
-            foreach (var c in new[] { configuration, "Release", "Debug" }.Distinct())
-                candidates.Add(Path.Combine(RepositoryRoot, "tools", "PktGen", "bin", c, Path.GetFileName(baseDir), "pkt-gen"));
-            candidates.Add(Path.Combine(RepositoryRoot, "bin", "pkt-gen"));
-            return candidates.FirstOrDefault(File.Exists)
-                ?? throw new FileNotFoundException($"pkt-gen not found; looked at:\n  {string.Join("\n  ", candidates)}");
-        }
+        string baseDir = AppContext.BaseDirectory.TrimEnd('/');
+        string configuration = Path.GetFileName(Path.GetDirectoryName(baseDir) ?? "Release");
+        var candidates = new List<string> { Path.Combine(baseDir, name) };
+        foreach (var c in new[] { configuration, "Release", "Debug" }.Distinct())
+            candidates.Add(Path.Combine(RepositoryRoot, "tools", project, "bin", c, Path.GetFileName(baseDir), name));
+        candidates.Add(Path.Combine(RepositoryRoot, "bin", name));
+        return candidates.FirstOrDefault(File.Exists)
+            ?? throw new FileNotFoundException($"{name} not found; looked at:\n  {string.Join("\n  ", candidates)}");
     }
 
     /// <summary>tests/TestPeer/bin/&lt;Configuration of this test assembly&gt;/net10.0/netmap-testpeer (built before the tests:
@@ -314,7 +318,7 @@ public static class PortReader
                 any = true;
                 frame.CopyTo(asm.AsSpan(asmLen));
                 asmLen += frame.Length;
-                if ((flags & Netmap.Abi.SlotFlags.MoreFragments) != 0) continue;
+                if ((flags & SlotFlags.MoreFragments) != 0) continue;
                 bool more = onPacket(asm.AsSpan(0, asmLen));
                 asmLen = 0;
                 if (!more) { port.RxSync(); return true; }
@@ -322,8 +326,8 @@ public static class PortReader
             if (any) idle.Restart();
             if (quiet is { } q && idle.Elapsed > q) { port.RxSync(); return true; }
             if (total.Elapsed > timeout) { port.RxSync(); return false; }
-            var ev = port.Poll(Netmap.Api.PollEvents.In, 50);
-            Assert.False((ev & Netmap.Api.PollEvents.Error) != 0, "poll reported POLLERR");
+            var ev = port.Poll(PollEvents.In, 50);
+            Assert.False((ev & PollEvents.Error) != 0, "poll reported POLLERR");
         }
     }
 }

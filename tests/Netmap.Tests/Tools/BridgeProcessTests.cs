@@ -22,26 +22,6 @@ public sealed class BridgeProcessTests : IDisposable
 
     public void Dispose() => _daemon.Dispose();
 
-    /// <summary>tools/Bridge/bin/{this configuration, the other}/net10.0/bridge, else bridge next to the tests,
-    /// else bin/bridge at the repository root.</summary>
-    private static string FindExecutable()
-    {
-        string baseDir = AppContext.BaseDirectory;
-        string? root = baseDir;
-        while (root is not null && !File.Exists(Path.Combine(root, "Netmap.slnx"))) root = Path.GetDirectoryName(root.TrimEnd('/'));
-        string tfm = Path.GetFileName(baseDir.TrimEnd('/'));
-        string configuration = Path.GetFileName(Path.GetDirectoryName(baseDir.TrimEnd('/')) ?? "Release");
-        var candidates = new List<string>();
-        if (root is not null)
-            foreach (var c in new[] { configuration, "Release", "Debug" }.Distinct())
-                candidates.Add(Path.Combine(root, "tools", "Bridge", "bin", c, tfm, "bridge"));
-        candidates.Add(Path.Combine(baseDir, "bridge"));
-        if (root is not null) candidates.Add(Path.Combine(root, "bin", "bridge"));
-        foreach (var c in candidates)
-            if (File.Exists(c)) return c;
-        throw new FileNotFoundException($"bridge not found; looked at:\n  {string.Join("\n  ", candidates)}");
-    }
-
     private sealed class BridgeProcess : IDisposable
     {
         private readonly Process _p;
@@ -50,7 +30,7 @@ public sealed class BridgeProcessTests : IDisposable
 
         public BridgeProcess(string socket, params string[] args)
         {
-            var psi = new ProcessStartInfo(FindExecutable())
+            var psi = new ProcessStartInfo(Scenarios.ScenarioPaths.Bridge)
             {
                 UseShellExecute = false,
                 RedirectStandardOutput = true,

@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using Netmap.Api;
 using Netmap.Engine;
 using Netmap.Hosting;
@@ -49,7 +50,7 @@ public sealed class BridgeRunnerTests : IDisposable
     {
         using var endA = NetmapPort.Open("netmap:rb}1", _host);
         using var endB = NetmapPort.Open("netmap:rb}2", _host);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var run = Start(stop, "-w", "0", "-i", "rb{1", "-i", "rb{2");
 
         var toB = Enumerable.Range(0, 200).Select(i => PortBridgeRig.Frame(60 + i, i)).ToList();
@@ -81,7 +82,7 @@ public sealed class BridgeRunnerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task CopyFlag_DisablesZeroCopy()
     {
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         stop.Set(); // prints the start lines and the summary, forwards nothing
         var o = await Start(stop, "-c", "-w", "0", "rc{1", "rc{2");
         Assert.True(o.Exit == 0, o.ToString());
@@ -92,7 +93,7 @@ public sealed class BridgeRunnerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task Verbose_PrintsTheCountersEverySecond()
     {
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var run = Start(stop, "-v", "-w", "0", "rv{1", "rv{2");
         await Task.Delay(1300);
         stop.Set();
@@ -104,7 +105,7 @@ public sealed class BridgeRunnerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task StopDuringTheLinkWait_EndsAtOnce()
     {
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var run = Start(stop, "rw{1", "rw{2"); // default -w 4
         await Task.Delay(200);
@@ -118,7 +119,7 @@ public sealed class BridgeRunnerTests : IDisposable
     [Fact(Timeout = 20_000)]
     public async Task PortThatCannotBeOpened_IsNamed_AndExits1()
     {
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var o = await Start(stop, "-w", "0", "netmap:ok{1", "netmap:bad-");
         Assert.Equal(1, o.Exit);
         Assert.Contains("cannot open netmap:bad-", o.Err);
@@ -130,7 +131,7 @@ public sealed class BridgeRunnerTests : IDisposable
     public async Task SameInterface_GoesToTheHostStack_AndFailsCleanlyWithoutHostRings()
     {
         // Pipes have no host rings: "netmap:hs{1^" cannot be opened.
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var o = await Start(stop, "-w", "0", "hs{1");
         Assert.Equal(1, o.Exit);
         var err = o.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);

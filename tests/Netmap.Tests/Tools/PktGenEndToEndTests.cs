@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using Netmap.Engine;
 using Netmap.Hosting;
 using Netmap.Tools.PktGen;
@@ -15,7 +16,7 @@ public class PktGenEndToEndTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var rx = Start(host, stop, "-i", "netmap:pt}1", "-f", "rx", "-n", "100000", "-w", "0", "-T", "100");
         var tx = Start(host, stop, "-i", "netmap:pt{1", "-f", "tx", "-n", "100000", "-w", "0", "-T", "100");
         var t = await tx;
@@ -43,7 +44,7 @@ public class PktGenEndToEndTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var rx = Start(host, stop, "-i", "netmap:pf}1", "-n", "20000", "-w", "0", "--busy");
         var tx = Start(host, stop, "-i", "netmap:pf{1", "-f", "tx", "-n", "20000", "-l", size, "-F", frags, "-w", "0", "--busy");
         var t = await tx;
@@ -60,7 +61,7 @@ public class PktGenEndToEndTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var pong = Start(host, stop, "-i", "netmap:pp}1", "-f", "pong", "-n", "50", "-w", "0");
         var ping = Start(host, stop, "-i", "netmap:pp{1", "-f", "ping", "-n", "50", "-w", "0");
         var pi = await ping;
@@ -78,7 +79,7 @@ public class PktGenEndToEndTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var rx = Start(host, stop, "-i", "netmap:ps}1", "-w", "0");
         await Task.Delay(300);
         stop.Set();
@@ -92,7 +93,7 @@ public class PktGenEndToEndTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         Assert.True(PktGenOptions.TryParse(["-i", "netmap:bad-", "-w", "0"], out var o, out _));
         var se = new StringWriter();
         int rc = PktGenRunner.Run(o, host, new StringWriter(), se, stop);

@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using Netmap.Hosting;
 using Netmap.Tools.PktGen;
 

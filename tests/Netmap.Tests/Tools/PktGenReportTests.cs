@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Netmap.Tools;
 using Netmap.Tools.PktGen;
 
 namespace Netmap.Tests.Tools;
@@ -37,7 +38,7 @@ public class PktGenReportTests
     public void ReportLine_MatchesRegex()
     {
         var t = new DateTime(2024, 11, 25, 16, 0, 0, DateTimeKind.Utc).AddTicks(1234560);
-        string line = DebugLog.Format(t, "main_thread", DebugLog.MainThreadReportLine,
+        string line = DebugLog.Format(t, "main_thread", PktGenLines.MainThreadReport,
             RateReporter.FormatReport(14880000, "", 14881000, 7.143e9, 1000070, 512, 99999));
         Assert.Equal("400.123456 main_thread [2781] 14.880 Mpps (14.881 Mpkts 7.143 Gbps in 1000070 usec) 512.00 avg_batch 99999 min_space", line);
         Assert.Matches(ReportLine, line);

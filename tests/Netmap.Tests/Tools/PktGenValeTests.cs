@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Netmap.Tools;
 using Netmap.Api;
 using Netmap.Engine;
 using Netmap.Hosting;
@@ -27,8 +28,8 @@ public class PktGenValeTests
     {
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
-        using var rxStop = new StopSignal();
-        using var txStop = new StopSignal();
+        var rxStop = new StopSignal();
+        var txStop = new StopSignal();
         var rx = Start(host, rxStop, "-i", "vale7:b", "-f", "rx", "-T", "100");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (engine.ValePortCount < 1 && DateTime.UtcNow < deadline) Thread.Sleep(5);

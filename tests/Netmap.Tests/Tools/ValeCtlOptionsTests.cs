@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using Netmap.Abi;
 using Netmap.Tools.ValeCtl;
 
@@ -195,5 +196,5 @@ public class ValeCtlOptionsTests
     [InlineData("+7", 7)]
     [InlineData("x1", 0)]
     [InlineData("", 0)]
-    public void Atoi_IsC(string s, int value) => Assert.Equal(value, ValeCtlOptions.Atoi(s));
+    public void Atoi_IsC(string s, int value) => Assert.Equal(value, CNumbers.Atoi(s));
 }

@@ -8,7 +8,7 @@ using static Netmap.Tests.Vale.ValeFrames;
 namespace Netmap.Tests.Vale;
 
 /// <summary>
-/// Custom forwarding decisions (spec 5, netmap_bdg_regops): <see cref="Engine.NetmapEngine.SetValeLookup"/> installs
+/// Custom forwarding decisions (spec 5, netmap_bdg_regops): <see cref="NetmapEngine.SetValeLookup"/> installs
 /// an <see cref="IValeLookup"/> on a switch; its answer (a port, broadcast, drop, and the destination ring) is
 /// obeyed; null restores the learning bridge with an empty table.
 /// </summary>
@@ -155,7 +155,7 @@ public class ValeLookupTests
     [Fact]
     public void SetValeLookup_RefusesNamesThatAreNotSwitches_AndNullOnAMissingSwitchCreatesNothing()
     {
-        using var engine = new Netmap.Engine.NetmapEngine();
+        using var engine = new NetmapEngine();
         Assert.Equal(Errno.EINVAL, Assert.Throws<NetmapException>(() => engine.SetValeLookup("foo", new ThrowingLookup())).Errno);
         Assert.Equal(Errno.EINVAL, Assert.Throws<NetmapException>(() => engine.SetValeLookup("vale-x", new ThrowingLookup())).Errno);
         engine.SetValeLookup("vale7", null);

@@ -1,4 +1,5 @@
-namespace Netmap.Adapters.Nic;
+using Netmap.Adapters.Nic;
+namespace Netmap;
 
 /// <summary>How a Linux interface is put into netmap mode.</summary>
 public enum NicBackendKind

@@ -1,10 +1,11 @@
-namespace Netmap.Adapters.Vale;
+using Netmap.Adapters.Vale;
+namespace Netmap;
 
 /// <summary>
 /// A VALE switch's forwarding decision (netmap's lookup callback of netmap_bdg_regops). Called by the switch for
 /// every packet a port sends, on a forwarding thread (several may call it at once for different source rings):
 /// implementations must be thread-safe, must not block, and should allocate nothing.
-/// Install it with <see cref="Engine.NetmapEngine.SetValeLookup"/> (embedded engine) or netmapd's
+/// Install it with <see cref="NetmapEngine.SetValeLookup"/> (embedded engine) or netmapd's
 /// <c>--vale-lookup</c> plugin option.
 /// </summary>
 public interface IValeLookup

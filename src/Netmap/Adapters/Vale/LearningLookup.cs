@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Netmap.Abi;
+using Netmap.Adapters.Vale;
 
-namespace Netmap.Adapters.Vale;
+namespace Netmap;
 
 /// <summary>
 /// netmap's default lookup (netmap_vale_learning): learn the source address of unicast sources into a 1024-entry

@@ -1,4 +1,5 @@
-namespace Netmap.Adapters.Vale;
+using Netmap.Adapters.Vale;
+namespace Netmap;
 
 /// <summary>The special results of <see cref="IValeLookup.Lookup"/> (NM_BDG_BROADCAST, NM_BDG_NOPORT).</summary>
 public static class ValeDestination

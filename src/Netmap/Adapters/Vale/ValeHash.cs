@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using Netmap.Adapters.Vale;
 
-namespace Netmap.Adapters.Vale;
+namespace Netmap;
 
 /// <summary>
 /// netmap's MAC hash for the learning table (nm_bridge_rthash): Bob Jenkins' lookup2 mix over the six address

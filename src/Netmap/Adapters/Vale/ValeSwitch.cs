@@ -28,7 +28,7 @@ internal sealed class ValeSwitch
     /// <summary>Active ports in port-index order; replaced (never mutated) under the write lock.</summary>
     public ValePort[] Active { get; private set; } = [];
     public int Count => Active.Length;
-    /// <summary>Kept while a custom lookup is installed (<see cref="Engine.NetmapEngine.SetValeLookup"/>), even with no ports.</summary>
+    /// <summary>Kept while a custom lookup is installed (<see cref="NetmapEngine.SetValeLookup"/>), even with no ports.</summary>
     public bool Persistent { get; set; }
     /// <summary>The default learning table (used unless a custom lookup is installed).</summary>
     public LearningLookup Learning { get; }

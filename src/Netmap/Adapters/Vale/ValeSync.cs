@@ -67,7 +67,7 @@ internal static class ValeSync
                 for (uint i = ks.HwCur; i != head; i = i + 1 == n ? 0 : i + 1)
                 {
                     ref var s = ref Unsafe.Add(ref s0, (nint)i);
-                    if ((s.Flags & Abi.SlotFlags.BufferChanged) != 0) s.Flags &= ~Abi.SlotFlags.BufferChanged;
+                    if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
                 }
                 Volatile.Write(ref ks.HwCur, head); // the switch may now fill [old hwcur, head) again
             }

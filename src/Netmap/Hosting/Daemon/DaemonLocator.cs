@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Hosting.Daemon;
 
-namespace Netmap.Hosting.Daemon;
+namespace Netmap;
 
 /// <summary>
 /// Finds netmapd, and starts one when none answers. The search, first match wins:
@@ -21,16 +22,22 @@ namespace Netmap.Hosting.Daemon;
 /// (SO_PEERCRED) must run as you or root. Anything else is refused with a <see cref="NetmapException"/> (EPERM) naming the
 /// path and what is wrong, before a byte is sent. A socket that denies access (EACCES) is named with the group that
 /// would grant it. When the autostart replaces a daemon that died (its socket and <c>netmapd.pid</c> left behind),
-/// <see cref="Notice"/> says so. <c>NETMAPD_PATH</c> names the executable; by default the netmapd next to the running
-/// program, then netmapd on PATH.
+/// <see cref="Notice"/> says so. <c>NETMAPD_PATH</c> names the executable; otherwise it is looked for next to the
+/// program, in the Netmap package's copy there (netmapd/netmapd.dll), on PATH, and as the netmapd .NET tool.
 /// </summary>
 public static class DaemonLocator
 {
+    /// <summary>NETMAP_SOCKET: the socket path clients and netmapd use instead of the default.</summary>
     public const string SocketVariable = "NETMAP_SOCKET";
+    /// <summary>NETMAP_NO_AUTOSTART: "1" forbids starting netmapd when none answers.</summary>
     public const string NoAutostartVariable = "NETMAP_NO_AUTOSTART";
+    /// <summary>NETMAPD_PATH: the netmapd executable to start, instead of searching for it.</summary>
     public const string DaemonPathVariable = "NETMAPD_PATH";
+    /// <summary>NETMAP_SYSTEM_SOCKET: moves the system daemon's socket.</summary>
     public const string SystemSocketVariable = "NETMAP_SYSTEM_SOCKET";
+    /// <summary>The socket's file name in the default directories.</summary>
     public const string SocketFileName = "netmapd.sock";
+    /// <summary>The system daemon's socket unless NETMAP_SYSTEM_SOCKET moves it.</summary>
     public const string DefaultSystemSocketPath = "/run/netmap/" + SocketFileName;
     private const string Override = "(set " + SocketVariable + " to override)";
 
@@ -113,8 +120,10 @@ public static class DaemonLocator
     {
         if (Environment.GetEnvironmentVariable(NoAutostartVariable) == "1")
             throw new NetmapException(Errno.ECONNREFUSED, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one");
-        string exe = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable})");
-        return [exe, "--socket", path, "--detach"];
+        var daemon = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable}; looked at: {DaemonSearchOrder})");
+        return daemon.Assembly is null
+            ? [daemon.FileName, "--socket", path, "--detach"]
+            : [daemon.FileName, daemon.Assembly, "--socket", path, "--detach"];
     }
 
     /// <summary>
@@ -180,7 +189,15 @@ public static class DaemonLocator
             throw new NetmapException(miss, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one{also}");
         // Read before the new daemon overwrites it: a record whose process is gone is a daemon that died.
         var dead = DaemonRecord.Read(DaemonRecord.PathFor(path)) is { IsAlive: false } r ? r : null;
-        Start(path);
+        try
+        {
+            Start(path);
+        }
+        catch (NetmapException) when (TryConnect(path, uid, checkFiles, out _, out _) is { } winner)
+        {
+            // Another process autostarted a daemon on this socket at the same moment and won the bind: use it.
+            return winner;
+        }
         var deadline = Stopwatch.StartNew();
         while (true)
         {
@@ -206,7 +223,7 @@ public static class DaemonLocator
             var command = StartCommand(path);
             string exe = command[0];
             var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+            foreach (var arg in command.Skip(1)) psi.ArgumentList.Add(arg);
             Process? started;
             try { started = Process.Start(psi); }
             catch (System.ComponentModel.Win32Exception e)
@@ -221,21 +238,61 @@ public static class DaemonLocator
         }
     }
 
-    private static string? FindDaemon()
+    /// <summary>Where netmapd is looked for when none answers, in this order (for messages and docs).</summary>
+    internal const string DaemonSearchOrder =
+        "$NETMAPD_PATH; netmapd next to the program; netmapd/netmapd.dll next to the program (the Netmap package puts it " +
+        "there; run with the program's dotnet); netmapd on $PATH; ~/.dotnet/tools/netmapd (dotnet tool install -g Netmap.Daemon)";
+
+    /// <summary>The netmapd to start: an executable, or an assembly (<see cref="DaemonCommand.Assembly"/>) for the
+    /// dotnet host; null when there is none (see <see cref="DaemonSearchOrder"/>).</summary>
+    internal static DaemonCommand? FindDaemon()
+        => FindDaemon(Environment.GetEnvironmentVariable(DaemonPathVariable),
+            [AppContext.BaseDirectory, Path.GetDirectoryName(Environment.ProcessPath) ?? ""],
+            Environment.GetEnvironmentVariable("PATH") ?? "",
+            Environment.GetEnvironmentVariable("DOTNET_CLI_HOME") is { Length: > 0 } cliHome ? cliHome : Environment.GetEnvironmentVariable("HOME"),
+            DotnetHost);
+
+    /// <summary><see cref="FindDaemon()"/> over explicit inputs (tests).</summary>
+    internal static DaemonCommand? FindDaemon(string? daemonPath, IReadOnlyList<string> programDirectories, string pathVariable,
+        string? home, Func<string?> dotnetHost)
     {
-        var env = Environment.GetEnvironmentVariable(DaemonPathVariable);
-        if (!string.IsNullOrEmpty(env)) return env;
-        foreach (var dir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(Environment.ProcessPath) ?? "" })
-        {
-            var c = Path.Combine(dir, "netmapd");
-            if (File.Exists(c)) return c;
-        }
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':'))
+        if (!string.IsNullOrEmpty(daemonPath)) return new DaemonCommand(daemonPath, null);
+        foreach (var dir in programDirectories)
         {
             if (dir.Length == 0) continue;
             var c = Path.Combine(dir, "netmapd");
-            if (File.Exists(c)) return c;
+            if (File.Exists(c)) return new DaemonCommand(c, null);
         }
+        foreach (var dir in programDirectories)
+        {
+            if (dir.Length == 0) continue;
+            var dll = Path.Combine(dir, "netmapd", "netmapd.dll");
+            if (File.Exists(dll) && dotnetHost() is { } host) return new DaemonCommand(host, dll);
+        }
+        foreach (var dir in pathVariable.Split(':'))
+        {
+            if (dir.Length == 0) continue;
+            var c = Path.Combine(dir, "netmapd");
+            if (File.Exists(c)) return new DaemonCommand(c, null);
+        }
+        if (!string.IsNullOrEmpty(home))
+        {
+            var tool = Path.Combine(home, ".dotnet", "tools", "netmapd");
+            if (File.Exists(tool)) return new DaemonCommand(tool, null);
+        }
+        return null;
+    }
+
+    /// <summary>The dotnet host (muxer) of the runtime running this process: the process itself when it is dotnet,
+    /// else the dotnet three levels above the runtime directory (DOTNET_ROOT/shared/Microsoft.NETCore.App/VERSION),
+    /// else $DOTNET_ROOT/dotnet, else null (a self-contained program has none).</summary>
+    private static string? DotnetHost()
+    {
+        if (Environment.ProcessPath is { } self && Path.GetFileName(self) == "dotnet") return self;
+        var fromRuntime = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
+        if (File.Exists(fromRuntime)) return fromRuntime;
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
         return null;
     }
 }

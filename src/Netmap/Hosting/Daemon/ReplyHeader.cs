@@ -38,7 +38,7 @@ internal struct ReplyHeader
     /// <summary>Writes header + <paramref name="message"/> + <paramref name="detail"/> (cut to <see cref="MaxDetail"/>
     /// bytes) into <paramref name="into"/> (at least <see cref="Size"/> + message + <see cref="MaxDetail"/> bytes);
     /// returns the length.</summary>
-    public static int Write(Span<byte> into, Abi.Errno errno, uint sequence, uint token, int backendFds, ReadOnlySpan<byte> message, string? detail)
+    public static int Write(Span<byte> into, Errno errno, uint sequence, uint token, int backendFds, ReadOnlySpan<byte> message, string? detail)
     {
         int detailLen = string.IsNullOrEmpty(detail) ? 0 : EncodeTruncated(detail, into.Slice(Size + message.Length, MaxDetail));
         var h = new ReplyHeader { Errno = (int)errno, Token = token, MessageLength = message.Length, DetailLength = detailLen, BackendFds = backendFds, Sequence = sequence };

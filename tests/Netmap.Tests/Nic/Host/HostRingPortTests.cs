@@ -1,3 +1,4 @@
+using Netmap.Tools;
 using Netmap.Adapters.Nic;
 using Netmap.Api;
 using Netmap.Engine;
@@ -66,7 +67,7 @@ public sealed class HostRingPortTests
         using var engine = new NetmapEngine();
         var host = NetmapHost.Embedded(engine);
         Assert.True(BridgeOptions.TryParse(["-w", "0", "-i", $"netmap:{bed.Dev}{conf}", "-i", $"netmap:{bed.Dev}^{conf}"], out var options, out var err), err);
-        using var stop = new StopSignal();
+        var stop = new StopSignal();
         var so = new StringWriter();
         var se = new StringWriter();
         var run = NamespaceThread.Start(bed.NsNetmap,

@@ -1,27 +1,24 @@
 using System.Globalization;
 
-namespace Netmap.Tools.Bridge;
+namespace Netmap.Tools;
 
 /// <summary>
-/// netmap's D() macro: "SSS.uuuuuu function [LINE] message" on stderr, where SSS is the wall-clock seconds modulo
-/// 1000 and uuuuuu the microseconds, function and LINE the C source location netmap would print.
+/// netmap's D() macro: <c>SSS.uuuuuu function [LINE] message</c> on stderr, where SSS is the wall-clock seconds
+/// modulo 1000 ("%03d"), uuuuuu the microseconds, function and LINE the C source location netmap would print
+/// (each tool keeps the line numbers of its C original).
 /// </summary>
 public sealed class DebugLog
 {
-    /// <summary>Line numbers of the D() calls of bridge.c we imitate (fixed, plausible values).</summary>
-    public const int SigintLine = 32;
-    public const int SameInterfaceLine = 256;
-    public const int CannotOpenLine = 268;
-    public const int ZeroCopyLine = 284;
-    public const int WaitLine = 288;
-    public const int ReadyLine = 292;
-    public const int VerboseLine = 320;
-
     private readonly TextWriter _writer;
 
-    public DebugLog(TextWriter writer) => _writer = writer;
+    /// <summary>A log writing to <paramref name="writer"/> (the tools pass stderr).</summary>
+    public DebugLog(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        _writer = writer;
+    }
 
-    /// <summary>Writes one D() line.</summary>
+    /// <summary>Writes one D() line and flushes it.</summary>
     public void D(string function, int line, string message)
     {
         _writer.WriteLine(Format(DateTime.UtcNow, function, line, message));
