@@ -10,7 +10,7 @@ namespace Netmap.Abi;
 /// armed when nothing is ready: then sleep on the port's descriptors) and <see cref="Disarm"/>.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 16)]
-public struct NmReqSessionSync
+internal struct NmReqSessionSync
 {
     public const uint TxSync = 1, RxSync = 2, Check = 4, Arm = 8, Disarm = 16;
 
