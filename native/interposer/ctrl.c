@@ -41,7 +41,8 @@ static void report(const struct nmi_reply *r, const char *what)
  * OPT_SYNC_KLOOP_EVENTFDS's eventfd numbers) travel byte-exact today, and the engine answers them with netmap's
  * errnos. This is where their glue goes, once the engine serves them: given the gathered option (header + body in
  * the message) it adds the descriptors to send with the request (memfd of the extmem pages, the eventfds) to
- * fds/nfds. It returns 0 or an errno that fails the request before it is sent.
+ * fds/nfds, which niocctrl() sends by SCM_RIGHTS with the message (nmi_call_fds); daemon-side pointers never
+ * travel back (the scatter restores the user's bytes). It returns 0 or an errno that fails the request unsent.
  */
 static int option_glue(struct nmi_req_option *opt, void *body, int *fds, int *nfds)
 {
@@ -125,8 +126,7 @@ static int niocctrl(struct nmi_file *f, uint64_t uhdr)
 	}
 
 	struct nmi_reply r;
-	(void)fds; (void)nfds;
-	if (nmi_call(f, msg, len, sizeof msg, &r) < 0) {
+	if (nmi_call_fds(f, msg, len, sizeof msg, fds, nfds, &r) < 0) {
 		report(&r, h.nr_name);
 		return r.err;
 	}

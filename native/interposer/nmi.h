@@ -85,6 +85,8 @@ struct nmi_reply {
 	char detail[NMI_REPLY_MAX_DETAIL + 1];
 };
 int nmi_call(struct nmi_file *f, void *msg, int len, int cap, struct nmi_reply *r);
+/* the same, sending descriptors with the request (the option glue's eventfds, an extmem memfd) */
+int nmi_call_fds(struct nmi_file *f, void *msg, int len, int cap, const int *fds, int nfds, struct nmi_reply *r);
 void nmi_wire_reset(struct nmi_file *f);
 
 /* ctrl.c */

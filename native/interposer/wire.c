@@ -8,7 +8,8 @@
  * leaves a reply tagged with another live process's pid where it is (that process will read it), and hands a reply
  * of this process to the waiter with that seq; so replies need not come back in request order (the later blocking
  * SYNC_KLOOP_START, answered after a STOP sent by another thread, is matched by its tag). A request at the size limit
- * has no room for the tag; its reply goes to the oldest untagged waiter of this process.
+ * has no room for the tag; its reply goes to the oldest untagged waiter of this process. A reply netmapd sends
+ * without a request (refusing the connection: too many connections, no descriptors) goes to the oldest waiter.
  */
 #include "nmi.h"
 #include <errno.h>
@@ -44,10 +45,24 @@ void nmi_wire_reset(struct nmi_file *f)
 	f->waiters = NULL;
 }
 
-static int send_all(int fd, const void *buf, int len)
+/* One request message, with descriptors by SCM_RIGHTS when nfds > 0. */
+static int send_all(int fd, const void *buf, int len, const int *fds, int nfds)
 {
 	struct iovec iov = { (void *)buf, (size_t)len };
+	char ctl[CMSG_SPACE(sizeof(int) * NMI_MAX_FDS_PER_MSG)];
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds > 0) {
+		if (nfds > NMI_MAX_FDS_PER_MSG)
+			return -E2BIG;
+		memset(ctl, 0, sizeof ctl);
+		m.msg_control = ctl;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
 	for (;;) {
 		ssize_t n = sendmsg(fd, &m, MSG_NOSIGNAL);
 		if (n >= 0)
@@ -127,6 +142,9 @@ static int read_one(struct nmi_file *f)
 		for (; w; w = w->next)
 			if (!w->done && (seq ? w->seq == seq : w->seq == 0))
 				break;
+		if (!w && !seq) /* an untagged reply nobody sent untagged: netmapd refusing the connection (limits) */
+			for (w = f->waiters; w && w->done; w = w->next)
+				;
 		if (!w) {
 			pthread_mutex_unlock(&f->lock);
 			close_fds(fds, nfds);
@@ -159,7 +177,7 @@ static int read_one(struct nmi_file *f)
 	}
 }
 
-int nmi_call(struct nmi_file *f, void *msg, int len, int cap, struct nmi_reply *r)
+int nmi_call_fds(struct nmi_file *f, void *msg, int len, int cap, const int *fds, int nfds, struct nmi_reply *r)
 {
 	struct nmi_waiter w = { .msg = msg, .cap = cap, .r = r };
 	memset(r, 0, sizeof *r);
@@ -176,7 +194,7 @@ int nmi_call(struct nmi_file *f, void *msg, int len, int cap, struct nmi_reply *
 		tail = &(*tail)->next;
 	*tail = &w;
 	pthread_mutex_unlock(&f->lock);
-	int e = send_all(f->sock, msg, len);
+	int e = send_all(f->sock, msg, len, fds, nfds);
 	pthread_mutex_unlock(&f->send_lock);
 
 	pthread_mutex_lock(&f->lock);
@@ -203,4 +221,9 @@ int nmi_call(struct nmi_file *f, void *msg, int len, int cap, struct nmi_reply *
 		return -1;
 	}
 	return 0;
+}
+
+int nmi_call(struct nmi_file *f, void *msg, int len, int cap, struct nmi_reply *r)
+{
+	return nmi_call_fds(f, msg, len, cap, NULL, 0, r);
 }
