@@ -32,7 +32,7 @@ int nmi_uwrite(uint64_t dst, const void *src, size_t len)
 
 static void report(const struct nmi_reply *r, const char *what)
 {
-	if (r->err && nmi_verbose())
+	if (r->err && (nmi_verbose() || strncmp(r->detail, "netmapd", 7) == 0)) /* the connection's own failures always */
 		nmi_log("netmap-interpose: %s: %s%s%s", what, strerror(r->err), r->detail[0] ? ": " : "", r->detail);
 }
 

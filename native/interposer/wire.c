@@ -216,8 +216,19 @@ int nmi_call_fds(struct nmi_file *f, void *msg, int len, int cap, const int *fds
 		if (*p == &w) { *p = w.next; break; }
 	pthread_mutex_unlock(&f->lock);
 	if (e < 0) {
-		r->err = -e == EPIPE ? EPIPE : -e;
+		r->err = -e;
 		snprintf(r->detail, sizeof r->detail, "netmapd connection: %s", strerror(-e));
+		/* netmapd may have refused the connection (limits) before closing it: its reason is waiting to be read */
+		static __thread char buf[sizeof(struct nmi_reply_header) + NMI_REPLY_MAX_DETAIL + 16];
+		ssize_t n = nmi_real_recvmsg(f->sock, &(struct msghdr){ .msg_iov = &(struct iovec){ buf, sizeof buf }, .msg_iovlen = 1 }, MSG_DONTWAIT);
+		const struct nmi_reply_header *h = (const void *)buf;
+		if (n >= (ssize_t)sizeof *h && h->err > 0 && h->message_length == 0 && h->detail_length >= 0 &&
+		    (ssize_t)sizeof *h + h->detail_length <= n) {
+			r->err = h->err;
+			int dl = h->detail_length > NMI_REPLY_MAX_DETAIL ? NMI_REPLY_MAX_DETAIL : h->detail_length;
+			memcpy(r->detail, buf + sizeof *h, (size_t)dl);
+			r->detail[dl] = 0;
+		}
 		return -1;
 	}
 	return 0;

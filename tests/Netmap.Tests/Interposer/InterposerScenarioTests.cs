@@ -41,6 +41,19 @@ public sealed class InterposerScenarioTests(DaemonFixture daemon, ITestOutputHel
     }
 
     [Fact]
+    public void AConnectionNetmapdRefuses_FailsTheRequestWithNetmapdsReason()
+    {
+        using var limited = DaemonFixture.Start("--max-connections-per-user", "2");
+        var env = CPrograms.Env(limited.SocketPath);
+        env["NETMAP_INTERPOSE_VERBOSE"] = null;
+        var (code, output) = CPrograms.Run(CPrograms.NetmapRun, $"{CPrograms.NmTest} legacy", env);
+        log.WriteLine(output);
+        Assert.Equal(1, code);
+        Assert.Contains("limit --max-connections-per-user 2", output);
+        Assert.Contains("errno 122", output); // EDQUOT, netmapd's refusal, not a broken pipe
+    }
+
+    [Fact]
     public void AnInterfacePairInANamespace_CarriesFramesBetweenItsEnds()
     {
         using var lab = new NetworkLab();
