@@ -169,8 +169,9 @@ public sealed class NetmapEngine : IDisposable
     internal Errno Control(EngineSession session, Span<byte> msg, out RegisterResult? result)
     {
         Errno err;
-        lock (_lock) err = ControlLocked(session, msg, out result);
-        if (err == Errno.None && result is not null && session.Registration is { PendingExtra: not null } reg) BuildOutsideLock(reg);
+        Registration? build;
+        lock (_lock) err = ControlLocked(session, msg, out result, out build);
+        if (build is not null) BuildOutsideLock(build);
         return err;
     }
 
@@ -211,9 +212,13 @@ public sealed class NetmapEngine : IDisposable
         }
     }
 
-    private Errno ControlLocked(EngineSession session, Span<byte> msg, out RegisterResult? result)
+    /// <summary><paramref name="build"/>: the registration this request made, when its extra-buffer list is still to be
+    /// threaded (outside the lock, by <see cref="Control"/>).</summary>
+    private Errno ControlLocked(EngineSession session, Span<byte> msg, out RegisterResult? result, out Registration? build)
     {
         result = null;
+        build = null;
+        var before = session.Registration;
         if (msg.Length < NmReqHeader.Size) return Errno.EINVAL;
         if (_disposed) return Errno.ENXIO;
         ref var h = ref RequestMessage.Header(msg);
@@ -259,6 +264,10 @@ public sealed class NetmapEngine : IDisposable
                     RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
                     RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
                     RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
+                    RequestType.SessionRegistrationGet => SessionRegistrationGet(session, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                    RequestType.SessionSync => SessionSync(session, ref MemoryMarshal.AsRef<NmReqSessionSync>(body)),
+                    RequestType.LegacyRegIf or RequestType.LegacyGetInfo =>
+                        Legacy(session, h.RequestType == RequestType.LegacyRegIf, ref MemoryMarshal.AsRef<NmReqLegacy>(body), out result),
                     // Kloop and CSB need a CSB registered first, which this engine does not offer.
                     RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
                     _ => Errno.EINVAL,
@@ -291,7 +300,11 @@ public sealed class NetmapEngine : IDisposable
                 }
                 if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
                 // Counted under the lock, so that Dispose and a close of this session know to wait for the build.
-                if (result is not null && session.Registration is { PendingExtra: not null }) _building++;
+                if (session.Registration is { PendingExtra: not null } made && !ReferenceEquals(made, before))
+                {
+                    _building++;
+                    build = made;
+                }
             }
             return err;
         }
@@ -380,6 +393,7 @@ public sealed class NetmapEngine : IDisposable
             if (mode is RegisterMode.Software or RegisterMode.NicAndSoftware or RegisterMode.OneSoftware && adapter.HostTx.Length > 0)
                 adapter.PrepareHostRings();
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
+            reg.Written = req;
             session.Registration = reg;
             RegistrationCount++;
             if (adapter is MonitorAdapter monitor)
@@ -387,19 +401,85 @@ public sealed class NetmapEngine : IDisposable
                 try { _monitors.Activate(monitor, reg.RxFirst, reg.RxLast); }
                 catch { Unregister(session); throw; }
             }
-            // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
-            // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
-            // the NIC's context). Only other processes need the workers.
-            bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
-            if (inCaller && session.Internal && adapter is ValePort own) own.ForwardedByCaller = true;
-            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
-                inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
+            result = MakeResult(session, reg);
+            if (result.LocalAdapter is ValePort own && session.Internal) own.ForwardedByCaller = true;
             return Errno.None;
         }
         finally
         {
             if (adapter.Registrations == 0) adapter.OnUnused();
         }
+    }
+
+    /// <summary>What the host hands the client for <paramref name="reg"/>: region, wakeup lines, kernel queues.</summary>
+    private RegisterResult MakeResult(EngineSession session, Registration reg)
+    {
+        var adapter = reg.Adapter;
+        // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
+        // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
+        // the NIC's context). Only other processes need the workers.
+        bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
+        return new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
+            inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
+    }
+
+    /// <summary>Our NETMAP_REQ_SESSION_REGISTRATION_GET: the session's registration again, for a process that
+    /// received the descriptor (SCM_RIGHTS, exec) and must map the region and bind the rings itself.</summary>
+    private Errno SessionRegistrationGet(EngineSession session, ref NmReqRegister req, out RegisterResult? result)
+    {
+        result = null;
+        if (session.Registration is not { } reg)
+            throw NetmapException.Create(session.Peer, "SESSION_REGISTRATION_GET", Errno.ENXIO, "the descriptor is not registered");
+        req = reg.Written;
+        result = MakeResult(session, reg);
+        return Errno.None;
+    }
+
+    /// <summary>
+    /// Our NETMAP_REQ_SESSION_SYNC: the session's syncs or one poll() round, run here on the engine's mapping with the
+    /// registration's own token, exactly as the client would run them (<see cref="PortBinding"/>). ENXIO when not
+    /// registered, as NIOCTXSYNC; a ring that needed a reinit reports POLLERR (Check, Arm) and does not fail a sync.
+    /// </summary>
+    private Errno SessionSync(EngineSession session, ref NmReqSessionSync req)
+    {
+        if (session.Registration is not { } reg)
+            throw NetmapException.Create(session.Peer, "SESSION_SYNC", Errno.ENXIO, "the descriptor is not registered");
+        if (session.SyncBinding is null)
+        {
+            var r = MakeResult(session, reg);
+            session.SyncBinding = new PortBinding(r.Region.Mapping, r.Region.MemSize, reg.NifpOffset, r.KickWaitFd, r.PeerSignalFd,
+                r.BackendFds ?? [], reg.Token, (reg.Flags & RegisterFlags.NoTxPoll) == 0, r.LocalAdapter, TimeSpan.Zero, reg.Adapter.Name);
+        }
+        var b = session.SyncBinding;
+        var events = (PortEvents)(req.Events & (ushort)(PortEvents.In | PortEvents.Out));
+        uint flags = req.Flags;
+        var ready = PortEvents.None;
+        if ((flags & NmReqSessionSync.TxSync) != 0) b.TxSync();
+        if ((flags & NmReqSessionSync.RxSync) != 0) b.RxSync();
+        if ((flags & NmReqSessionSync.Disarm) != 0) b.Arm(events, false);
+        if ((flags & NmReqSessionSync.Arm) != 0) ready |= b.PrepareWait(events);
+        else if ((flags & NmReqSessionSync.Check) != 0) ready |= b.SyncAndCheck(events);
+        req.REvents = (ushort)ready;
+        return Errno.None;
+    }
+
+    /// <summary>Legacy NIOCREGIF / NIOCGINFO (<see cref="LegacyRequest"/>): converted, processed as a nested request
+    /// on the same session, converted back on success.</summary>
+    private Errno Legacy(EngineSession session, bool regIf, ref NmReqLegacy legacy, out RegisterResult? result)
+    {
+        result = null;
+        Span<byte> msg = stackalloc byte[LegacyRequest.MaxMessage];
+        int len = LegacyRequest.ToRequest(ref legacy, regIf, msg);
+        if (len < 0)
+        {
+            var e = (Errno)(-len);
+            throw NetmapException.Create(legacy.GetName(), regIf ? "NIOCREGIF" : "NIOCGINFO", e,
+                legacy.Version < NetmapConstants.MinApi ? $"nr_version {legacy.Version} is below {NetmapConstants.MinApi}"
+                : e == Errno.ENOMEM ? "ptnetmap is not available" : $"nr_cmd {legacy.Cmd} has no equivalent request");
+        }
+        var err = Control(session, msg[..len], out result);
+        if (err == Errno.None) LegacyRequest.FromReply(msg[..len], ref legacy);
+        return err;
     }
 
     private static void TranslateLegacyRingId(ref RegisterMode mode, ref ushort ringId, ref RegisterFlags flags)
@@ -550,6 +630,13 @@ public sealed class NetmapEngine : IDisposable
                 if (!_allocators.TryGet(req.MemId, out region))
                     throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mem_id {req.MemId} does not exist");
                 region.Access.Demand(_caller, AccessRight.Use, $"mem_id {req.MemId}", name, "REGISTER");
+            }
+            else if (_vale.FindPersistent(parentName) is { } persistent)
+            {
+                // netmap: a pipe lives in its parent's allocator; a persistent VALE port (VALE_NEWIF, possibly in a
+                // given mem_id, as lb makes its output pipes' parent in its input's region) is such a parent.
+                persistent.Access!.Demand(_caller, AccessRight.Use, parentName, name, "REGISTER");
+                region = persistent.Region;
             }
             else
             {
@@ -724,6 +811,8 @@ public sealed class NetmapEngine : IDisposable
         if (reg is null) return;
         session.Registration = null;
         reg.PendingExtra = null; // refused after all (an option nobody consumed): the list is never built
+        session.SyncBinding?.Dispose();
+        session.SyncBinding = null;
         RegistrationCount--;
         var a = reg.Adapter;
         var region = a.Region;

@@ -24,4 +24,6 @@ internal sealed class Registration
     /// <summary>The extra buffers, in list order, until the list has been threaded through them outside the engine lock
     /// and published; null afterwards (and when there are none).</summary>
     public uint[]? PendingExtra { get; set; }
+    /// <summary>The nmreq_register REGISTER wrote back (re-sent to a process adopting the descriptor).</summary>
+    public NmReqRegister Written { get; set; }
 }

@@ -88,6 +88,13 @@ internal sealed unsafe class MappedMemory : IDisposable
         catch (Exception) { return -1; }
     }
 
+    /// <summary>Closes the memfd but keeps the mapping (which stays valid): for a process that must hold no descriptor
+    /// of its own beside the program's (the C interposer's library).</summary>
+    public void CloseDescriptor()
+    {
+        if (Fd >= 0) { Libc.close(Fd); Fd = -1; }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref T Ref<T>(long offset) where T : unmanaged
     {
