@@ -24,20 +24,15 @@ public sealed class NetmapPort : IDisposable
 {
     private readonly IControlChannel _channel;
     private readonly ChannelRegistration _registration;
+    private readonly PortBinding _binding;
     private readonly Kring[] _tx;
     private readonly Kring[] _rx;
-    private readonly uint _token;
-    private readonly bool _txPoll;
-    private readonly long _spinTicks;
-    private readonly Rings.RingBackend[] _backends;
     /// <summary>Descriptors a waiter polls (the kick line, the daemon connection while it is there, then the kernel
     /// queues of an interface) and their events.</summary>
     private int[] _waitFds = [];
     private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
     /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
     private int _hangupSlot;
-    /// <summary>The kick line and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
-    private readonly int[] _wakeFds;
     /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
     /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
     /// (woken by it) and Linux interfaces (whose XDP program and sockets' binding it holds) do not.</summary>
@@ -53,36 +48,19 @@ public sealed class NetmapPort : IDisposable
         Spec = spec;
         _channel = channel;
         _registration = reg;
-        _token = reg.Token;
         MemId = r.MemId;
         MemSize = (long)r.MemSize;
         ExtraBuffers = r.ExtraBufs;
         TxSlots = r.TxSlots; RxSlots = r.RxSlots;
-        _txPoll = (spec.Flags & RegisterFlags.NoTxPoll) == 0;
-
-        var mem = reg.Memory;
-        string owner = spec.Spec;
-        Layout = RegionLayout.Read(mem, MemSize, owner);
-        long nifp = (long)r.Offset;
-        if (!mem.Contains(nifp, NetmapIfHeader.Size))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"nr_offset {nifp} outside the region");
-        ref var ni = ref mem.Ref<NetmapIfHeader>(nifp);
-        long nOfs = (long)ni.TxRings + ni.HostTxRings + ni.RxRings + ni.HostRxRings;
-        if (nOfs > 4 * 1024 || !mem.Contains(nifp, NetmapIfHeader.Size + 8 * nOfs))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, "netmap_if ring table outside the region");
-        Interface = new NetmapInterface(mem, nifp, (int)nOfs);
-        // Hardware rings then host rings, as netmap_if lists them: a registration binds one contiguous run.
-        _tx = BindRings(mem, Layout, Interface, 0, (int)(Interface.TxRings + Interface.HostTxRings), owner, out int firstTx);
-        _rx = BindRings(mem, Layout, Interface, (int)(Interface.TxRings + Interface.HostTxRings), (int)(Interface.RxRings + Interface.HostRxRings), owner, out int firstRx);
-        FirstTxRing = firstTx; FirstRxRing = firstRx;
-        foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
-        _backends = OpenBackends(mem, reg.BackendFds, owner);
-        _wakeFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+        _binding = new PortBinding(reg.Memory, MemSize, (long)r.Offset, reg.KickFd, reg.PeerKickFd, reg.BackendFds, reg.Token,
+            (spec.Flags & RegisterFlags.NoTxPoll) == 0, reg.LocalAdapter, options.Spin, spec.Spec);
+        Interface = new NetmapInterface(reg.Memory, _binding.NifpOffset, _binding.RingOfsCount);
+        _tx = _binding.Tx.ToArray();
+        _rx = _binding.Rx.ToArray();
+        FirstTxRing = _binding.FirstTxRing; FirstRxRing = _binding.FirstRxRing;
         _outlivesDaemon = _tx.Concat(_rx).All(k => k.Kind is KringKind.PipeTx or KringKind.PipeRx or KringKind.Null);
         // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
         BuildWaitSet(channel.HangupFd);
-        var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
-        _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
         TxRings = _tx.Select(k => k.Ring).ToArray();
         RxRings = _rx.Select(k => k.Ring).ToArray();
     }
@@ -114,7 +92,7 @@ public sealed class NetmapPort : IDisposable
     /// found holding an invalid buffer index (a peer or another process of the region wrote it): Inject skips such a
     /// slot (it goes out empty), the receive paths hand it over as an empty frame. Counted, never thrown.</summary>
     public long InvalidSlots => Volatile.Read(ref _invalidSlots);
-    internal RegionLayout Layout { get; }
+    internal RegionLayout Layout => _binding.Layout;
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
 
@@ -126,8 +104,8 @@ public sealed class NetmapPort : IDisposable
     {
         get
         {
-            if (_backends.Length == 0) return _registration.KickFd;
-            return (_epoll ??= Interop.EpollSet.Create(_wakeFds, Spec.Spec)).Fd;
+            if (!_binding.HasBackends) return _registration.KickFd;
+            return (_epoll ??= Interop.EpollSet.Create(_binding.WaitFds, Spec.Spec)).Fd;
         }
     }
 
@@ -169,6 +147,8 @@ public sealed class NetmapPort : IDisposable
         if (ps.ExtMem is not null) req.AddOption(new NmReqOptExtMem { Option = new NmReqOption { Type = OptionType.ExtMem } });
         if (ps.Conf.Backend is { } backend)
             req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)backend });
+        if (ps.Conf.Mode is { } mode)
+            req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = mode });
         if (ps.Offset is not null)
             req.AddOption(new NmReqOptOffsets { Option = new NmReqOption { Type = OptionType.Offsets }, InitialOffset = ps.Offset.Initial, OffsetBits = ps.Offset.Bits ?? 0 });
 
@@ -212,102 +192,15 @@ public sealed class NetmapPort : IDisposable
         return ", " + (comma >= 0 ? detail[(comma + 2)..] : detail);
     }
 
-    private static Kring[] BindRings(MappedMemory mem, in RegionLayout layout, NetmapInterface ni, int ofsBase, int count, string owner, out int first)
-    {
-        var list = new List<Kring>();
-        first = -1;
-        for (int i = 0; i < count; i++)
-        {
-            long ofs = ni.RingOffset(ofsBase + i);
-            if (ofs == 0) { if (first >= 0) break; continue; }
-            if (first < 0) first = i;
-            list.Add(Kring.Open(mem, layout, ni.Offset + ofs, owner));
-        }
-        if (first < 0) first = 0;
-        return list.ToArray();
-    }
-
-    /// <summary>Linux interfaces: one <see cref="Rings.RingBackend"/> per kernel queue bound here, over the queue's
-    /// descriptor, set on the queue's TX and RX kring (the syncs then run in this process, as netmap's do).</summary>
-    private Rings.RingBackend[] OpenBackends(MappedMemory mem, int[] fds, string owner)
-    {
-        var byQueue = new SortedDictionary<uint, (Kring? Tx, Kring? Rx)>();
-        foreach (var k in _tx.Concat(_rx))
-        {
-            if (!Adapters.Nic.NicQueueFactory.IsInterfaceKind(k.Kind)) continue;
-            uint q = k.State.BackendQueue;
-            if (q >= fds.Length)
-                throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names kernel queue {q}, but {fds.Length} were handed over");
-            byQueue.TryGetValue(q, out var pair);
-            byQueue[q] = k.Ring.IsTx ? (k, pair.Rx) : (pair.Tx, k);
-        }
-        var list = new List<Rings.RingBackend>();
-        try
-        {
-            foreach (var (q, pair) in byQueue)
-            {
-                var kind = (pair.Tx ?? pair.Rx)!.Kind;
-                var b = Adapters.Nic.NicQueueFactory.Open(kind, fds[q], pair.Tx, pair.Rx, mem, Layout, owner);
-                list.Add(b);
-                if (pair.Tx is not null) pair.Tx.Backend = b;
-                if (pair.Rx is not null) pair.Rx.Backend = b;
-            }
-        }
-        catch
-        {
-            foreach (var b in list) b.Dispose();
-            throw;
-        }
-        return list.ToArray();
-    }
-
-    private void ConnectPeer(MappedMemory mem, Kring k, int peerKickFd, string owner)
-    {
-        ref var ks = ref k.State;
-        if (k.Kind is KringKind.ValeTx or KringKind.ValeRx)
-        {
-            k.PeerKickFd = peerKickFd;
-            if (k.Kind == KringKind.ValeTx && _registration.LocalAdapter is Adapters.Vale.ValePort vp)
-            {
-                int i = Array.FindIndex(vp.TxRings, r => r.Index == k.Index);
-                if (i >= 0) k.InCaller = new Adapters.Vale.ValeInCallerSync(vp, i);
-            }
-            return;
-        }
-        if (k.Kind is not (KringKind.PipeTx or KringKind.PipeRx)) return;
-        uint peer = ks.PeerRing;
-        if (peer >= Layout.RingObjTotal)
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names peer ring {peer}, outside the region");
-        long peerState = Layout.KringTableOffset + (long)peer * KringState.Size;
-        long peerRing = mem.Ref<KringState>(peerState).RingOffset;
-        var p = Kring.Open(mem, Layout, peerRing, owner);
-        if (p.NumSlots != k.NumSlots || p.Kind != (k.Kind == KringKind.PipeTx ? KringKind.PipeRx : KringKind.PipeTx))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} and its peer {peer} do not match");
-        k.Peer = p;
-        k.PeerKickFd = peerKickFd;
-    }
-
     // ---------------------------------------------------------------- data path
 
     /// <summary>NIOCTXSYNC: hands [hwcur, head) of every bound TX ring to the port and refreshes tail.
     /// False when a ring had to be reinitialised (its head/cur or slots were invalid; that ring's sync was skipped).</summary>
-    public bool TxSync()
-    {
-        bool ok = true;
-        var tx = _tx;
-        for (int i = 0; i < tx.Length; i++) ok &= RingSync.TxSync(tx[i], _token);
-        return ok;
-    }
+    public bool TxSync() => _binding.TxSync();
 
     /// <summary>NIOCRXSYNC: releases [hwcur, head) of every bound RX ring and exposes new slots up to tail.
     /// False when a ring had to be reinitialised (new slots are still fetched).</summary>
-    public bool RxSync()
-    {
-        bool ok = true;
-        var rx = _rx;
-        for (int i = 0; i < rx.Length; i++) ok &= RingSync.RxSync(rx[i], _token);
-        return ok;
-    }
+    public bool RxSync() => _binding.RxSync();
 
     /// <summary>
     /// netmap's poll(): syncs the rings (TX rings too unless NR_NO_TX_POLL, or only when <see cref="PollEvents.Out"/>
@@ -320,31 +213,31 @@ public sealed class NetmapPort : IDisposable
     /// </summary>
     public PollEvents Poll(PollEvents events, int timeoutMs)
     {
+        var e = (PortEvents)events;
         long start = Stopwatch.GetTimestamp();
         long deadline = timeoutMs < 0 ? long.MaxValue : start + timeoutMs * Stopwatch.Frequency / 1000;
-        var ready = SyncAndCheck(events);
-        if (_failure is not null && !_outlivesDaemon) return ready | PollEvents.Error;
-        if (ready != PollEvents.None || timeoutMs == 0) return ready;
-        long spinEnd = Math.Min(deadline, start + _spinTicks);
+        var ready = _binding.SyncAndCheck(e);
+        if (_failure is not null && !_outlivesDaemon) return (PollEvents)(ready | PortEvents.Error);
+        if (ready != PortEvents.None || timeoutMs == 0) return (PollEvents)ready;
+        long spinEnd = Math.Min(deadline, start + _binding.SpinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
         {
             Thread.Yield(); // on a shared core (2-vCPU machines) let the peer run instead of burning its slice
-            ready = SyncAndCheck(events);
-            if (ready != PollEvents.None) return ready;
+            ready = _binding.SyncAndCheck(e);
+            if (ready != PortEvents.None) return (PollEvents)ready;
         }
         Span<short> revents = stackalloc short[FdPoll.MaxDescriptors];
         while (true)
         {
-            Arm(events, true);
-            ready = SyncAndCheck(events);
-            if (ready != PollEvents.None) { Arm(events, false); return ready; }
+            ready = _binding.PrepareWait(e);
+            if (ready != PortEvents.None) return (PollEvents)ready;
             long now = Stopwatch.GetTimestamp();
-            if (now >= deadline) { Arm(events, false); return PollEvents.None; }
+            if (now >= deadline) { _binding.Arm(e, false); return PollEvents.None; }
             int waitMs = deadline == long.MaxValue ? -1 : (int)Math.Max(1, Math.Min(int.MaxValue, (deadline - now) * 1000 / Stopwatch.Frequency));
             if (_waitFds.Length == 1)
             {
                 FdPoll.WaitReadable(_registration.KickFd, waitMs);
-                DrainKick();
+                _binding.DrainKick();
                 continue;
             }
             // The kernel queues of a Linux interface and the daemon connection wake us too; the kick line (first) is
@@ -355,11 +248,11 @@ public sealed class NetmapPort : IDisposable
                 PollEvents.In => _waitIn,
                 _ => _waitBoth,
             }, revents, waitMs);
-            if (revents[0] != 0) DrainKick();
+            if (revents[0] != 0) _binding.DrainKick();
             if (_hangupSlot >= 0 && (revents[_hangupSlot] & FdPoll.HangupEvents) != 0 && DaemonGone())
             {
-                Arm(events, false);
-                return SyncAndCheck(events) | PollEvents.Error;
+                _binding.Arm(e, false);
+                return (PollEvents)(_binding.SyncAndCheck(e) | PortEvents.Error);
             }
         }
     }
@@ -378,8 +271,9 @@ public sealed class NetmapPort : IDisposable
     /// <summary>The descriptors Poll sleeps on: the kick line, <paramref name="hangupFd"/> (when &gt;= 0), the kernel queues.</summary>
     private void BuildWaitSet(int hangupFd)
     {
+        var wake = _binding.WaitFds.ToArray();
         _hangupSlot = hangupFd >= 0 ? 1 : -1;
-        _waitFds = hangupFd >= 0 ? [_wakeFds[0], hangupFd, .. _wakeFds[1..]] : _wakeFds;
+        _waitFds = hangupFd >= 0 ? [wake[0], hangupFd, .. wake[1..]] : wake;
         short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
         _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
         _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
@@ -388,16 +282,10 @@ public sealed class NetmapPort : IDisposable
 
     /// <summary>Arms the wakeup for <paramref name="events"/> before sleeping on <see cref="FileDescriptor"/> in your
     /// own event loop. Returns the events already ready (then do not sleep).</summary>
-    public PollEvents PrepareWait(PollEvents events)
-    {
-        Arm(events, true);
-        var ready = SyncAndCheck(events);
-        if (ready != PollEvents.None) Arm(events, false);
-        return ready;
-    }
+    public PollEvents PrepareWait(PollEvents events) => (PollEvents)_binding.PrepareWait((PortEvents)events);
 
     /// <summary>Resets the kick line after it was found readable (for your own loop; <see cref="Poll"/> does it itself).</summary>
-    public void AcknowledgeWakeup() => DrainKick();
+    public void AcknowledgeWakeup() => _binding.DrainKick();
 
     /// <summary>Async wait for <paramref name="events"/>: a sleep on the kick line on a pool thread, in slices so that
     /// cancellation is honoured within ~50 ms. Completes synchronously when the port is already ready.</summary>
@@ -415,39 +303,6 @@ public sealed class NetmapPort : IDisposable
             }
         }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default));
     }
-
-    private PollEvents SyncAndCheck(PollEvents events)
-    {
-        var ready = PollEvents.None;
-        if ((events & PollEvents.Out) != 0 || _txPoll)
-        {
-            foreach (var k in _tx)
-            {
-                if ((events & PollEvents.Out) == 0 && k.State.HwCur == k.Ring.Head) continue; // only flushing: skip idle rings
-                if (!RingSync.TxSync(k, _token)) ready |= PollEvents.Error;
-                if ((events & PollEvents.Out) != 0 && k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.Out;
-            }
-        }
-        if ((events & PollEvents.In) != 0)
-        {
-            foreach (var k in _rx)
-            {
-                if (!RingSync.RxSync(k, _token)) ready |= PollEvents.Error;
-                if (k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.In;
-            }
-        }
-        return ready;
-    }
-
-    private void Arm(PollEvents events, bool on)
-    {
-        uint v = on ? 1u : 0u;
-        if ((events & PollEvents.In) != 0) foreach (var k in _rx) Volatile.Write(ref k.State.NeedKick, v);
-        if ((events & PollEvents.Out) != 0) foreach (var k in _tx) Volatile.Write(ref k.State.NeedKick, v);
-        if (on) Interlocked.MemoryBarrier(); // pairs with the waker's fence between publish and reading NeedKick
-    }
-
-    private void DrainKick() => KickLine.Drain(_registration.KickFd);
 
     /// <summary>
     /// nmport_inject: copies <paramref name="frame"/> into the next TX ring with room (round robin from the current
@@ -611,7 +466,7 @@ public sealed class NetmapPort : IDisposable
         if (_disposed) return;
         _disposed = true;
         _epoll?.Dispose();
-        foreach (var b in _backends) b.Dispose();
+        _binding.Dispose();
         _channel.Dispose();
         _registration.Dispose();
     }
