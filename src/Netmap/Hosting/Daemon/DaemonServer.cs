@@ -58,6 +58,8 @@ internal sealed class DaemonServer : IDisposable
     private readonly object _lock = new();
     private readonly Dictionary<long, DaemonConnection> _connections = new();
     private readonly Dictionary<uint, int> _perUser = new();
+    /// <summary>Held for the daemon's whole life (<see cref="AcquireStartLock"/>).</summary>
+    private readonly FileStream _startLock;
     private readonly RefusalLog _refusals;
     /// <summary>A descriptor held in reserve for accept4 at EMFILE: closed, the connection accepted and refused, reopened.</summary>
     private int _spareFd;
@@ -111,7 +113,9 @@ internal sealed class DaemonServer : IDisposable
 
         uint? gid = group is null ? null : ResolveGroup(group);
         PrepareDirectory(Path.GetDirectoryName(SocketPath) ?? "/", gid);
-        RemoveStaleSocket(SocketPath);
+        _startLock = AcquireStartLock(SocketPath);
+        try { RemoveStaleSocket(SocketPath); }
+        catch { _startLock.Dispose(); throw; }
         _budget = new DescriptorBudget(_limits.DescriptorReserve);
         var cleanup = new List<IDisposable> { _budget };
         try
@@ -142,6 +146,7 @@ internal sealed class DaemonServer : IDisposable
         {
             TryUnlink(SocketPath);
             foreach (var d in cleanup) d.Dispose();
+            _startLock.Dispose();
             throw;
         }
         _threads = new RequestThreads(_limits.RequestThreads, Serve, "netmapd request");
@@ -212,33 +217,57 @@ internal sealed class DaemonServer : IDisposable
         File.SetUnixFileMode(dir, (UnixFileMode)(st.Permissions | 0x28)); // g+rx
     }
 
+    /// <summary>
+    /// The daemon of a socket holds <c>SOCKET.lock</c> (an exclusive advisory lock: .NET's FileShare.None is flock(2) on
+    /// Linux) from before it looks at the socket until after it unlinked it. Two daemons started at the same moment can
+    /// then never both bind, and a socket that refuses connections while we hold the lock is stale: no daemon is
+    /// between its bind and its listen. The file itself stays (deleting a lock file reopens the race).
+    /// </summary>
+    private static FileStream AcquireStartLock(string socketPath)
+    {
+        string path = socketPath + ".lock";
+        try
+        {
+            return new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new NetmapException(Errno.EEXIST, $"{socketPath}: another netmapd is already listening or starting there ({path} is locked)");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new NetmapException(Errno.EACCES, $"{path}: cannot open the daemon's lock file: {e.Message}");
+        }
+    }
+
+    /// <summary>Deletes a socket file nobody answers on (we hold the start lock, so no daemon is between its bind and
+    /// its listen); refuses a live one (EEXIST) and a regular file with content.</summary>
     private void RemoveStaleSocket(string path)
     {
-        for (int attempt = 0; ; attempt++)
+        if (!File.Exists(path)) return;
+        try
         {
-            if (!File.Exists(path)) return;
-            try
-            {
-                using var probe = SeqPacketSocket.Connect(path);
-            }
-            catch (NetmapException e) when (e.Errno == Errno.ECONNREFUSED)
-            {
-                // A daemon may be between bind and listen: look twice before deleting.
-                if (attempt == 0) { Thread.Sleep(100); continue; }
-                // connect() also says ECONNREFUSED for a file that is not a socket: never delete one with content.
-                if (new FileInfo(path).Length != 0)
-                    throw new NetmapException(Errno.EEXIST, $"{path}: exists and is not a socket");
-                if (DaemonRecord.Read(_recordPath) is { IsAlive: false } dead)
-                    _log(TraceLevel.Warning, $"{path}: {dead.Describe()} is gone; its socket is replaced (its switches and persistent ports are lost)");
-                File.Delete(path);
-                return;
-            }
-            catch (NetmapException e) when (e.Errno == Errno.ENOENT)
-            {
-                return;
-            }
-            throw new NetmapException(Errno.EEXIST, $"{path}: another netmapd is already listening");
+            using var probe = SeqPacketSocket.Connect(path);
         }
+        catch (NetmapException e) when (e.Errno == Errno.ECONNREFUSED)
+        {
+            // connect() also says ECONNREFUSED for a file that is not a socket: never delete one with content.
+            if (new FileInfo(path).Length != 0)
+                throw new NetmapException(Errno.EEXIST, $"{path}: exists and is not a socket");
+            if (DaemonRecord.Read(_recordPath) is { IsAlive: false } dead)
+                _log(TraceLevel.Warning, $"{path}: {dead.Describe()} is gone; its socket is replaced (its switches and persistent ports are lost)");
+            File.Delete(path);
+            return;
+        }
+        catch (NetmapException e) when (e.Errno == Errno.ENOENT)
+        {
+            return;
+        }
+        throw new NetmapException(Errno.EEXIST, $"{path}: another netmapd is already listening");
     }
 
     /// <summary>A numeric gid, or a group name looked up in /etc/group.</summary>
@@ -631,6 +660,7 @@ internal sealed class DaemonServer : IDisposable
         if (_spareFd >= 0) { SeqPacketSocket.CloseFd(_spareFd); _spareFd = -1; }
         TryUnlink(SocketPath);
         DaemonRecord.RemoveIfOurs(_recordPath);
+        _startLock.Dispose(); // last: the next daemon may start only once the socket is gone
     }
 
     /// <summary>UTF-8 of <paramref name="s"/>, cut at a character boundary to fit <paramref name="into"/>.</summary>
