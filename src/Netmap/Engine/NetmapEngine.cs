@@ -263,6 +263,7 @@ public sealed class NetmapEngine : IDisposable
             if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
             session.Registration = reg;
             RegistrationCount++;
+            if (adapter is PipeEnd arriving && arriving.Registrations == 1) arriving.AnnouncePresence(KringState.PeerAttached, session.PeerPid);
             // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
             // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
             // the NIC's context). Only other processes need the workers.
@@ -577,6 +578,8 @@ public sealed class NetmapEngine : IDisposable
         a.Registrations--;
         if (a.Registrations == 0)
         {
+            if (a is PipeEnd leaving && leaving.Peer.Registrations > 0)
+                leaving.AnnouncePresence(session.Abandoned ? KringState.PeerDied : KringState.PeerClosed, session.PeerPid);
             _monitors.OnPortUnused(a); // the port leaves netmap mode: its monitors are orphaned first
             a.OnUnused();
         }
