@@ -5,7 +5,8 @@ namespace Netmapd;
 
 /// <summary>netmapd's command line: --socket PATH, --group NAME|GID, --detach, --verbose/-v, --help, the VALE
 /// switch's --vale-workers N, --vale-spin-us U, --vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]] (repeatable), and the
-/// limits (<see cref="NetmapdLimits"/>: --max-connections N, --max-connections-per-user N, ...).</summary>
+/// ownership default --default-mode MODE, and the limits (<see cref="NetmapdLimits"/>: --max-connections N,
+/// --max-connections-per-user N, the engine's --max-memory-per-user SIZE, ...).</summary>
 internal sealed class NetmapdOptions
 {
     /// <summary>Set (to a status file path) in the daemon a <c>--detach</c> launcher starts; see <see cref="Detach"/>.</summary>
@@ -14,9 +15,10 @@ internal sealed class NetmapdOptions
     public const string Usage = """
         usage: netmapd [--socket PATH] [--group NAME|GID] [--detach] [--verbose] [--help]
                        [--vale-workers N] [--vale-spin-us U] [--vale-lookup SWITCH=ASSEMBLY.dll[:TYPE[:ARG]]]...
-                       [--interfaces root|all|none|UID[,UID...]]
+                       [--interfaces root|all|none|UID[,UID...]] [--default-mode MODE]
                        [--max-connections N] [--max-connections-per-user N] [--descriptor-reserve N]
-                       [--request-threads N]
+                       [--request-threads N] [--max-memory[-per-user] SIZE]
+                       [--max-{regions,ports,pipes,extra-buffers,fds}[-per-user] N] [--max-extra-buffers-per-registration N]
 
           --socket PATH     listen on PATH (default: $NETMAP_SOCKET, else /run/netmap/netmapd.sock for root,
                             $XDG_RUNTIME_DIR/netmap/netmapd.sock or /tmp/netmap-UID/netmapd.sock for others).
@@ -31,6 +33,11 @@ internal sealed class NetmapdOptions
                             root (default: uid 0 and netmapd's own uid), all (anyone who can connect),
                             none (nobody: netmapd serves only VALE ports and pipes), or a comma-separated
                             list of uids (root and netmapd's uid are always allowed)
+          --default-mode MODE
+                            who besides its creator may see (r) and use (w) a switch, port, pipe or region
+                            made by a request that names no mode (@conf:mode=, vale-ctl -M): octal like a
+                            file's mode; default 0600 (the creator and root only), 0660 shares with the
+                            creator's group, 0666 with everyone
           -v, --verbose     log connections, disconnections and refused requests
           -h, --help        show this text
 
@@ -66,6 +73,8 @@ internal sealed class NetmapdOptions
     public bool NoInterfaces { get; set; }
     /// <summary>Every cap of the daemon (--max-* and friends).</summary>
     public NetmapdLimits Limits { get; } = new();
+    /// <summary>--default-mode: mode bits of objects created without one.</summary>
+    public uint DefaultMode { get; set; } = Netmap.Memory.ObjectAccess.DefaultMode;
 
     public const int MaxValeWorkers = 64;
     public const int MaxValeSpinMicroseconds = 1_000_000;
@@ -154,13 +163,22 @@ internal sealed class NetmapdOptions
                         o.InterfaceUids = uids;
                     }
                     break;
-                case var limit when NetmapdLimits.Flags.Any(f => f.Flag == limit):
+                case var limit when NetmapdLimits.IsFlag(limit):
                     if (!TakeValue(args, ref i, inline, a, out var n, out error)) return null;
                     o.Limits.TrySet(a, n, out error);
                     if (error is not null) return null;
                     break;
                 case "--help" or "-h":
                     o.Help = true;
+                    break;
+                case "--default-mode":
+                    if (!TakeValue(args, ref i, inline, a, out var modeText, out error)) return null;
+                    if (Netmap.PortSpecParser.ParseMode(modeText) is not uint mode)
+                    {
+                        error = $"--default-mode: '{modeText}' is not an octal mode 0..0777 (e.g. 0600, 0660)";
+                        return null;
+                    }
+                    o.DefaultMode = mode;
                     break;
                 default:
                     error = $"unknown argument '{args[i]}'";

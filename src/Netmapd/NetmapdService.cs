@@ -24,6 +24,9 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         try
         {
             engine.UseValeWorkers(options.ValeWorkers, TimeSpan.FromMicroseconds(options.ValeSpinMicroseconds));
+            engine.DefaultMode = options.DefaultMode;
+            // RLIMIT_NOFILE is already raised to its hard limit (Program): the engine's descriptor budget is a share of it.
+            engine.Limits = options.Limits.EngineLimits(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, Netmap.Interop.DescriptorLimit.Get().Soft);
             if (options.NoInterfaces) engine.InterfacePolicy = _ => false;
             else if (options.InterfaceUids is { } allowed)
             {
@@ -45,6 +48,11 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
         _engine = engine;
         logger.LogInformation("netmapd listening on {SocketPath} (VALE: {Workers} forwarding thread(s), spin {Spin} us)",
             _server.SocketPath, options.ValeWorkers, options.ValeSpinMicroseconds);
+        var e = engine.Limits;
+        logger.LogInformation("engine limits per user / in all: shared memory {MemUser} / {Mem}, regions {RegUser} / {Reg}, ports {PortsUser} / {Ports}, pipes {PipesUser} / {Pipes}, extra buffers {ExtraUser} / {Extra} ({ExtraReg} per registration), descriptors {FdsUser} / {Fds}; default mode {Mode}",
+            Size(e.MaxMemoryPerUser), Size(e.MaxMemory), Count(e.MaxRegionsPerUser), Count(e.MaxRegions), Count(e.MaxPortsPerUser), Count(e.MaxPorts),
+            Count(e.MaxPipesPerUser), Count(e.MaxPipes), Count(e.MaxExtraBuffersPerUser), Count(e.MaxExtraBuffers), Count(e.MaxExtraBuffersPerRegistration),
+            Count(e.MaxDescriptorsPerUser), Count(e.MaxDescriptors), Netmap.Memory.ObjectAccess.FormatMode(engine.DefaultMode));
         var limits = _server.Limits;
         logger.LogInformation("limits: {Max} connections, {PerUser} per user; {Descriptors} descriptors (RLIMIT_NOFILE), {Reserve} kept free; {Threads} request threads",
             limits.MaxConnections, limits.MaxConnectionsPerUser, _server.DescriptorLimit, limits.DescriptorReserve, limits.RequestThreads);
@@ -71,6 +79,9 @@ internal sealed class NetmapdService(NetmapdOptions options, IReadOnlyList<Loade
             foreach (var l in lookups) (l.Lookup as IDisposable)?.Dispose(); // after the workers stopped
         }
     }
+
+    private static string Size(long v) => v == long.MaxValue ? "none" : Netmap.Memory.ResourceQuota.Limit(v, bytes: true);
+    private static string Count(long v) => v == long.MaxValue ? "none" : v.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void Log(TraceLevel level, string message)
     {

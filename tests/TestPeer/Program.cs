@@ -62,6 +62,10 @@ internal static class Program
                 ("partial-recv", 2) => PartialRecv(host, a[0], Int(a[1])),
                 ("open-expect-error", 2) => OpenExpectError(host, a[0], a[1]),
                 ("vale-shell", 0) => new ValeShell(host).Run(),
+                ("truncate-region", 1) => HostileClient.TruncateRegion(host, a[0]),
+                ("forge-extra", 3) => HostileClient.ForgeExtra(host, a[0], a[1], uint.Parse(a[2], CultureInfo.InvariantCulture)),
+                ("garbage-slots", 2) => HostileClient.GarbageSlots(host, a[0], a[1]),
+                ("exhaust", 2 or 3) => HostileClient.Exhaust(host, a[0], Int(a[1]), a.Length == 3 ? uint.Parse(a[2], CultureInfo.InvariantCulture) : 0),
                 _ => Usage($"unknown command or wrong argument count: {cmd} ({a.Length} arguments)"),
             };
         }
@@ -82,6 +86,7 @@ internal static class Program
     {
         Console.Error.WriteLine($"netmap-testpeer: {why}");
         Console.Error.WriteLine(UsageText);
+        Console.Error.WriteLine(HostileClient.UsageText);
         Console.Error.WriteLine(ValeShell.UsageText);
         return 2;
     }

@@ -6,7 +6,9 @@ namespace Netmap.Tools.ValeCtl;
 /// vale-ctl's command line, parsed like netmap's getopt string "d:a:h:g:l:n:r:C:p:P:m:v" (grouped flags "-vv" and
 /// attached values "-avale0:p" work; the last command option wins; any non-option argument is an error), plus
 /// our extensions <c>-S [vale-port]</c> (per-port counters) and <c>--help</c>. No arguments at all means "list
-/// every port". -C and -m are kept as text: they are interpreted for the command that uses them
+/// every port" (netmap's list, then our extension: persistent ports attached to no switch). Our <c>-M mode</c> gives
+/// what -n and -a create octal mode bits like a file's (who besides the creator may see and use it). -C and -m are kept
+/// as text: they are interpreted for the command that uses them
 /// (<see cref="ParseRingConfig"/>, <see cref="ParsePollingConfig"/>, the runner's mem_id lookup).
 /// </summary>
 public sealed class ValeCtlOptions
@@ -23,11 +25,13 @@ public sealed class ValeCtlOptions
     public RegisterMode Mode { get; private set; } = RegisterMode.AllNic;
     /// <summary>-v count: prints what the engine wrote back for -n, -a, -h, -d.</summary>
     public int Verbose { get; private set; }
+    /// <summary>-M: mode bits (0..0777) for what -n / -a create; null = netmapd's default.</summary>
+    public uint? Access { get; private set; }
     /// <summary>--help: print <see cref="Usage"/> on stdout and exit 0.</summary>
     public bool Help { get; private set; }
 
     // S:: = our -S with an optional value: attached ("-Svale0:a") or the next word when it is not an option.
-    private const string OptString = "d:a:h:g:l:n:r:C:p:P:m:vS::";
+    private const string OptString = "d:a:h:g:l:n:r:C:p:P:m:M:vS::";
 
     /// <summary>
     /// Parses <paramref name="args"/> (without the program name). False on a bad command line: then
@@ -87,6 +91,9 @@ public sealed class ValeCtlOptions
                 return null;
             case 'C': Config = v; return null;
             case 'm': MemId = v; return null;
+            case 'M':
+                Access = Netmap.PortSpecParser.ParseMode(v!);
+                return Access is null ? $"invalid mode '{v}' for -M (octal, 0..0777, e.g. 0660)" : null;
             case 'v': Verbose++; return null;
             default: return $"invalid option -- '{ch}'";
         }
@@ -128,10 +135,10 @@ public sealed class ValeCtlOptions
 
     /// <summary>
     /// -C for -p: "mode,first_cpu[,count]" as netmap's vale-ctl reads it: mode 0 = NETMAP_POLLING_MODE_SINGLE_CPU,
-    /// anything else = MULTI_CPU; count only in multi-CPU mode (so single-CPU mode sends count 0, which netmap
-    /// refuses with EINVAL: this is netmap's behaviour, kept). Problems are warnings, as in netmap, and the request
-    /// is still sent with what was read: "invalid null/empty config" (all zero), "too many numbers in 'CONFIG'"
-    /// (the rest ignored).
+    /// anything else = MULTI_CPU; count only in multi-CPU mode. Single-CPU mode sends count 1, which is what the
+    /// engine's rule (netmap's: single-CPU polling takes exactly one CPU) accepts — netmap's own vale-ctl sends 0 there
+    /// and is refused with EINVAL. Problems are warnings, as in netmap, and the request is still sent with what was
+    /// read: "invalid null/empty config" (all zero), "too many numbers in 'CONFIG'" (the rest ignored).
     /// </summary>
     public static NmReqValePolling ParsePollingConfig(string? config, out IReadOnlyList<string> warnings)
     {
@@ -149,7 +156,10 @@ public sealed class ValeCtlOptions
             int v = CNumbers.Atoi(tok);
             switch (i++)
             {
-                case 0: p.Mode = v != 0 ? NetmapConstants.PollingModeMultiCpu : NetmapConstants.PollingModeSingleCpu; break;
+                case 0:
+                    p.Mode = v != 0 ? NetmapConstants.PollingModeMultiCpu : NetmapConstants.PollingModeSingleCpu;
+                    if (p.Mode == NetmapConstants.PollingModeSingleCpu) p.NumPollingCpus = 1;
+                    break;
                 case 1: p.FirstCpuId = unchecked((uint)v); break;
                 case 2 when p.Mode == NetmapConstants.PollingModeMultiCpu: p.NumPollingCpus = unchecked((uint)v); break;
                 default:
@@ -183,6 +193,10 @@ public sealed class ValeCtlOptions
         "Netmap.NET extensions (not in netmap's vale-ctl):\n" +
         "\t-S [vale-port]\tprint the counters of the port, or of every listed port without a name:\n" +
         "\t\t NAME rx_packets N rx_bytes N rx_drops N tx_packets N tx_bytes N tx_drops N\n" +
+        "\t-M mode\t\tfor -n, -a: who besides you may see (r) and use (w) what they create, octal like a\n" +
+        "\t\t file's mode (default netmapd's --default-mode, 0600: only you and root)\n" +
+        "\twith no arguments, persistent ports attached to no switch follow the list, one per line:\n" +
+        "\t\t NAME (persistent, not attached)\n" +
         "\t--help\t\tprint this text on stdout and exit\n" +
         "The engine is netmapd at $NETMAP_SOCKET (default /run/netmap/netmapd.sock, or\n" +
         "$XDG_RUNTIME_DIR/netmap/netmapd.sock when not root), started on demand unless NETMAP_NO_AUTOSTART=1.\n";

@@ -12,6 +12,9 @@ public static class ValeCtlOutput
     /// <summary>One line of the whole list (no arguments): "NAME bridge_idx B port_idx P".</summary>
     public static string ListLine(ValePortListing port) => $"{port.Name} bridge_idx {port.BridgeIndex} port_idx {port.PortIndex}";
 
+    /// <summary>Our extension of the whole list: a persistent port attached to no switch (netmap lists only switch ports).</summary>
+    public static string UnattachedLine(ValePortListing port) => $"{port.Name} (persistent, not attached)";
+
     /// <summary>-l valeX:Y.</summary>
     public static string[] ListIndices(ushort bridgeIndex, uint portIndex) =>
     [

@@ -74,7 +74,7 @@ public static class ValeCtlRunner
                 var ring = ValeCtlOptions.ParseRingConfig(o.Config, out var warnings);
                 WriteLines(stderr, warnings);
                 if (!ResolveMemId(o.MemId, host, stderr, out ushort memId)) return 1;
-                if (!Try(() => NetmapControl.ValeAttach(name, o.Mode, memId, ring.TxSlots, ring.RxSlots, ring.TxRings, ring.RxRings, host),
+                if (!Try(() => NetmapControl.ValeAttach(name, o.Mode, memId, ring.TxSlots, ring.RxSlots, ring.TxRings, ring.RxRings, host, access: o.Access),
                         "attach", name, stderr, out uint index)) return 1;
                 if (o.Verbose > 0) stdout.WriteLine(ValeCtlOutput.PortIndex(index));
                 return 0;
@@ -93,7 +93,7 @@ public static class ValeCtlRunner
                 WriteLines(stderr, warnings);
                 if (!ResolveMemId(o.MemId, host, stderr, out ushort memId)) return 1;
                 config.MemId = memId;
-                if (!Try(() => NetmapControl.NewInterface(name, config, host), "create", name, stderr, out var created)) return 1;
+                if (!Try(() => NetmapControl.NewInterface(name, config, host, o.Access), "create", name, stderr, out var created)) return 1;
                 if (o.Verbose > 0) WriteLines(stdout, ValeCtlOutput.NewInterface(created));
                 return 0;
             }
@@ -134,6 +134,8 @@ public static class ValeCtlRunner
         {
             foreach (var port in NetmapControl.ValeListAll(host))
                 stdout.WriteLine(ValeCtlOutput.ListLine(port));
+            foreach (var port in NetmapControl.ValeListUnattached(host))
+                stdout.WriteLine(ValeCtlOutput.UnattachedLine(port));
             return 0;
         }
         catch (NetmapException e) when (IsRefusal(e))

@@ -60,6 +60,8 @@ public enum Errno
     ENETDOWN = 100,
     /// <summary>ECONNRESET (104): Connection reset by peer.</summary>
     ECONNRESET = 104,
+    /// <summary>ENOBUFS (105): No buffer space available.</summary>
+    ENOBUFS = 105,
     /// <summary>ECONNREFUSED (111): Connection refused.</summary>
     ECONNREFUSED = 111,
     /// <summary>ETIMEDOUT (110): Connection timed out.</summary>

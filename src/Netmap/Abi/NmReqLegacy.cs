@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Netmap.Abi;
 
-/// <summary>Legacy struct nmreq (60 bytes) of NIOCREGIF/NIOCGINFO; kept for layout completeness.</summary>
+/// <summary>Legacy struct nmreq (60 bytes) of NIOCREGIF/NIOCGINFO (converted by <c>Netmap.Engine.LegacyRequest</c>).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 60)]
 internal struct NmReqLegacy
 {
@@ -23,4 +23,13 @@ internal struct NmReqLegacy
     [FieldOffset(56)] public uint Spare;
 
     public const int Size = 60;
+
+    /// <summary>nr_name up to its NUL (at most 15 bytes).</summary>
+    public readonly string GetName()
+    {
+        ReadOnlySpan<byte> n = Name;
+        n = n[..(NetmapConstants.InterfaceNameSize - 1)];
+        int end = n.IndexOf((byte)0);
+        return System.Text.Encoding.UTF8.GetString(end < 0 ? n : n[..end]);
+    }
 }

@@ -13,4 +13,7 @@ internal enum OptionType : uint
     /// <summary>Our extension (outside netmap's range): the backend of a Linux interface, body
     /// <see cref="NmReqOptInterfaceBackend"/>. From <c>@conf:backend=</c>.</summary>
     InterfaceBackend = 0x4E00,
+    /// <summary>Our extension: the mode (owner/group/other bits, like a file's) of what the request creates, body
+    /// <see cref="NmReqOptAccess"/>. From <c>@conf:mode=</c> and vale-ctl -M.</summary>
+    Access = 0x4E01,
 }

@@ -40,6 +40,14 @@ internal abstract class NetmapAdapter
     /// <summary>Token of the registration holding each ring exclusively, 0 if none.</summary>
     public uint[] TxExclusive { get; }
     public uint[] RxExclusive { get; }
+    /// <summary>What the adapter costs its creator (a port, its kick lines...), given back when it is destroyed; null
+    /// for pipe ends (their <see cref="Pipe.NetmapPipe"/> carries the charge).</summary>
+    public ResourceCharge? Charge { get; set; }
+
+    /// <summary>Who owns the port and who else may see or use it (set by whoever creates it; a pipe end answers its
+    /// pipe's). Null only for interfaces, whose use the engine's interface policy decides.</summary>
+    public virtual ObjectAccess? Access { get; set; }
+
     /// <summary>Registrations currently bound to this adapter.</summary>
     public int Registrations { get; set; }
 

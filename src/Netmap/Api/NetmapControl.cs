@@ -33,10 +33,12 @@ public static class NetmapControl
     /// stack as a second port). Slots, rings and <paramref name="memId"/> (0 = the default) go into the embedded
     /// nmreq_register. Returns the port index on the switch. EBUSY when already attached to that switch.
     /// </summary>
-    /// <remarks><paramref name="backend"/> (our extension, Linux interfaces only) picks AF_XDP or AF_PACKET.</remarks>
+    /// <remarks><paramref name="backend"/> (our extension, Linux interfaces only) picks AF_XDP or AF_PACKET;
+    /// <paramref name="access"/> (our extension, octal mode bits like a file's) is given to the switch and port the
+    /// attach creates.</remarks>
     public static uint ValeAttach(string name, RegisterMode mode = RegisterMode.AllNic, ushort memId = 0,
         uint txSlots = 0, uint rxSlots = 0, ushort txRings = 0, ushort rxRings = 0, NetmapHost? host = null,
-        NicBackendKind? backend = null)
+        NicBackendKind? backend = null, uint? access = null)
     {
         var body = new NmReqValeAttach
         {
@@ -54,6 +56,7 @@ public static class NetmapControl
         req.Body<NmReqValeAttach>() = body;
         if (backend is { } b)
             req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)b });
+        AddAccess(req, access);
         Execute(req, name, host);
         return req.Body<NmReqValeAttach>().PortIndex;
     }
@@ -107,12 +110,47 @@ public static class NetmapControl
     }
 
     /// <summary>
-    /// NETMAP_REQ_VALE_NEWIF: creates the persistent VALE port <paramref name="name"/> (not starting with "vale",
-    /// under 16 characters) with <paramref name="config"/> (zeros = defaults; MemId 0 = a private region). Returns
-    /// the configuration as the engine wrote it back. EEXIST when the name exists.
+    /// Our extension of the VALE_LIST iteration: the persistent ports attached to no switch (VALE_NEWIF made them,
+    /// VALE_ATTACH did not plug them in), by name, that the caller may see. netmap's iteration (<see cref="ValeListAll"/>)
+    /// never reaches them; they are asked for at nr_bridge_idx NM_BRIDGES, one past the last switch, which this
+    /// reports as their <see cref="ValePortListing.BridgeIndex"/>.
     /// </summary>
-    public static NmReqValeNewInterface NewInterface(string name, NmReqValeNewInterface config = default, NetmapHost? host = null)
-        => Send(RequestType.ValeNewInterface, name, config, host);
+    public static IEnumerable<ValePortListing> ValeListUnattached(NetmapHost? host = null)
+    {
+        using var channel = (host ?? NetmapHost.Default).OpenChannel();
+        for (uint port = 0; ; port++)
+        {
+            var req = new ControlRequest(RequestType.ValeList, "", NmReqValeList.Size);
+            req.Body<NmReqValeList>() = new NmReqValeList { BridgeIndex = NetmapConstants.MaxBridges, PortIndex = port };
+            var err = channel.Control(req.Message, out var reg, out string? detail);
+            reg?.Dispose();
+            if (err == Errno.ENOENT) yield break;
+            if (err != Errno.None) throw Refused(AllPorts, RequestType.ValeList, err, detail);
+            yield return new ValePortListing(req.Header.GetName(), NetmapConstants.MaxBridges, port);
+        }
+    }
+
+    /// <summary>
+    /// NETMAP_REQ_VALE_NEWIF: creates the persistent VALE port <paramref name="name"/> (not starting with "vale",
+    /// under 16 characters, not the name of a Linux interface of the caller's network namespace: EEXIST) with
+    /// <paramref name="config"/> (zeros = defaults; MemId 0 = a private region). Returns the configuration as the
+    /// engine wrote it back. EEXIST when the name exists. <paramref name="access"/> (our extension, octal mode bits
+    /// like a file's): who besides the creator may see and use the port (netmapd's --default-mode when null).
+    /// </summary>
+    public static NmReqValeNewInterface NewInterface(string name, NmReqValeNewInterface config = default, NetmapHost? host = null, uint? access = null)
+    {
+        var req = new ControlRequest(RequestType.ValeNewInterface, name, NmReqValeNewInterface.Size);
+        req.Body<NmReqValeNewInterface>() = config;
+        AddAccess(req, access);
+        Execute(req, name, host);
+        return req.Body<NmReqValeNewInterface>();
+    }
+
+    private static void AddAccess(ControlRequest req, uint? access)
+    {
+        if (access is { } mode)
+            req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = mode });
+    }
 
     /// <summary>NETMAP_REQ_VALE_DELIF: destroys the persistent port <paramref name="name"/>. ENXIO if unknown, EINVAL
     /// if not made by <see cref="NewInterface"/>, EBUSY while open or attached.</summary>

@@ -32,20 +32,15 @@ public sealed class NetmapPort : IDisposable
 {
     private readonly IControlChannel _channel;
     private readonly ChannelRegistration _registration;
+    private readonly PortBinding _binding;
     private readonly Kring[] _tx;
     private readonly Kring[] _rx;
-    private readonly uint _token;
-    private readonly bool _txPoll;
-    private readonly long _spinTicks;
-    private readonly Rings.RingBackend[] _backends;
     /// <summary>Descriptors a waiter polls (the kick line, the daemon connection while it is there, then the kernel
     /// queues of an interface) and their events.</summary>
     private int[] _waitFds = [];
     private short[] _waitIn = [], _waitOut = [], _waitBoth = [];
     /// <summary>Index of the daemon connection in <see cref="_waitFds"/>, or -1 (embedded engine, or the daemon is gone).</summary>
     private int _hangupSlot;
-    /// <summary>The kick line and the kernel queues: what <see cref="FileDescriptor"/> covers.</summary>
-    private readonly int[] _wakeFds;
     /// <summary>True when every ring is a pipe's or a null port's: their syncs and wakeups are the clients' own, so
     /// the port keeps working, Poll included, after netmapd is gone. VALE ports (forwarded by netmapd), monitors
     /// (woken by it) and Linux interfaces (whose XDP program and sockets' binding it holds) do not.</summary>
@@ -71,39 +66,22 @@ public sealed class NetmapPort : IDisposable
         Spec = spec;
         _channel = channel;
         _registration = reg;
-        _token = reg.Token;
         MemId = r.MemId;
         MemSize = (long)r.MemSize;
         ExtraBuffers = r.ExtraBufs;
         TxSlots = r.TxSlots; RxSlots = r.RxSlots;
-        _txPoll = (spec.Flags & RegisterFlags.NoTxPoll) == 0;
-
-        var mem = reg.Memory;
-        string owner = spec.Spec;
-        Layout = RegionLayout.Read(mem, MemSize, owner);
-        long nifp = (long)r.Offset;
-        if (!mem.Contains(nifp, NetmapIfHeader.Size))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"nr_offset {nifp} outside the region");
-        ref var ni = ref mem.Ref<NetmapIfHeader>(nifp);
-        long nOfs = (long)ni.TxRings + ni.HostTxRings + ni.RxRings + ni.HostRxRings;
-        if (nOfs > 4 * 1024 || !mem.Contains(nifp, NetmapIfHeader.Size + 8 * nOfs))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, "netmap_if ring table outside the region");
-        _interface = new NetmapInterface(mem, nifp, (int)nOfs);
-        // Hardware rings then host rings, as netmap_if lists them: a registration binds one contiguous run.
-        _tx = BindRings(mem, Layout, Interface, 0, (int)(Interface.TxRings + Interface.HostTxRings), owner, out int firstTx);
-        _rx = BindRings(mem, Layout, Interface, (int)(Interface.TxRings + Interface.HostTxRings), (int)(Interface.RxRings + Interface.HostRxRings), owner, out int firstRx);
-        FirstTxRing = firstTx; FirstRxRing = firstRx;
-        foreach (var k in _tx.Concat(_rx)) ConnectPeer(mem, k, reg.PeerKickFd, owner);
         // Poll sleeps on the kick line, the daemon connection, every kernel queue and its wake event at once.
         if (reg.BackendFds.Length + 3 > FdPoll.MaxDescriptors)
-            throw NetmapException.Create(owner, "poll", Errno.EINVAL, $"{reg.BackendFds.Length} kernel queues: at most {FdPoll.MaxDescriptors - 3} can be waited for");
-        _backends = OpenBackends(mem, reg.BackendFds, owner);
-        _wakeFds = new[] { reg.KickFd }.Concat(_backends.Select(b => b.WaitFd)).ToArray();
+            throw NetmapException.Create(spec.Spec, "poll", Errno.EINVAL, $"{reg.BackendFds.Length} kernel queues: at most {FdPoll.MaxDescriptors - 3} can be waited for");
+        _binding = new PortBinding(reg.Memory, MemSize, (long)r.Offset, reg.KickFd, reg.PeerKickFd, reg.BackendFds, reg.Token,
+            (spec.Flags & RegisterFlags.NoTxPoll) == 0, reg.LocalAdapter, options.Spin, spec.Spec);
+        _interface = new NetmapInterface(reg.Memory, _binding.NifpOffset, _binding.RingOfsCount);
+        _tx = _binding.Tx.ToArray();
+        _rx = _binding.Rx.ToArray();
+        FirstTxRing = _binding.FirstTxRing; FirstRxRing = _binding.FirstRxRing;
         _outlivesDaemon = _tx.Concat(_rx).All(k => k.Kind is KringKind.PipeTx or KringKind.PipeRx or KringKind.Null);
         // The daemon's connection sleeps with the rest: its hangup (netmapd died) ends the wait.
         BuildWaitSet(channel.HangupFd);
-        var spin = options.Spin ?? (_backends.Length > 0 ? TimeSpan.Zero : NetmapPortOptions.SharedMemorySpin);
-        _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
         _txRings = _tx.Select(k => k.Ring).ToArray();
         _rxRings = _rx.Select(k => k.Ring).ToArray();
         var first = _tx.Length > 0 ? _tx[0] : _rx.Length > 0 ? _rx[0] : null;
@@ -141,7 +119,7 @@ public sealed class NetmapPort : IDisposable
     private readonly uint _txSlots, _rxSlots, _extraBuffers;
     private readonly ushort _memId;
     private readonly long _memSize;
-    internal RegionLayout Layout { get; }
+    internal RegionLayout Layout => _binding.Layout;
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
 
@@ -157,8 +135,8 @@ public sealed class NetmapPort : IDisposable
             Enter();
             try
             {
-                if (_backends.Length == 0) return _registration.KickFd;
-                return (_epoll ??= Interop.EpollSet.Create(_wakeFds, Spec.Spec)).Fd;
+                if (!_binding.HasBackends) return _registration.KickFd;
+                return (_epoll ??= Interop.EpollSet.Create(_binding.WaitFds, Spec.Spec)).Fd;
             }
             finally { _gate.Exit(); }
         }
@@ -302,6 +280,8 @@ public sealed class NetmapPort : IDisposable
         if (ps.ExtMem is not null) req.AddOption(new NmReqOptExtMem { Option = new NmReqOption { Type = OptionType.ExtMem } });
         if (ps.Conf.Backend is { } backend)
             req.AddOption(new NmReqOptInterfaceBackend { Option = new NmReqOption { Type = OptionType.InterfaceBackend }, Backend = (uint)backend });
+        if (ps.Conf.Mode is { } mode)
+            req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = mode });
         if (ps.Offset is not null)
             req.AddOption(new NmReqOptOffsets { Option = new NmReqOption { Type = OptionType.Offsets }, InitialOffset = ps.Offset.Initial, OffsetBits = ps.Offset.Bits ?? 0 });
 
@@ -345,81 +325,6 @@ public sealed class NetmapPort : IDisposable
         return ", " + (comma >= 0 ? detail[(comma + 2)..] : detail);
     }
 
-    private static Kring[] BindRings(MappedMemory mem, in RegionLayout layout, NetmapInterface ni, int ofsBase, int count, string owner, out int first)
-    {
-        var list = new List<Kring>();
-        first = -1;
-        for (int i = 0; i < count; i++)
-        {
-            long ofs = ni.RingOffset(ofsBase + i);
-            if (ofs == 0) { if (first >= 0) break; continue; }
-            if (first < 0) first = i;
-            list.Add(Kring.Open(mem, layout, ni.Offset + ofs, owner));
-        }
-        if (first < 0) first = 0;
-        return list.ToArray();
-    }
-
-    /// <summary>Linux interfaces: one <see cref="Rings.RingBackend"/> per kernel queue bound here, over the queue's
-    /// descriptor, set on the queue's TX and RX kring (the syncs then run in this process, as netmap's do).</summary>
-    private Rings.RingBackend[] OpenBackends(MappedMemory mem, int[] fds, string owner)
-    {
-        var byQueue = new SortedDictionary<uint, (Kring? Tx, Kring? Rx)>();
-        foreach (var k in _tx.Concat(_rx))
-        {
-            if (!Adapters.Nic.NicQueueFactory.IsInterfaceKind(k.Kind)) continue;
-            uint q = k.State.BackendQueue;
-            if (q >= fds.Length)
-                throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names kernel queue {q}, but {fds.Length} were handed over");
-            byQueue.TryGetValue(q, out var pair);
-            byQueue[q] = k.Ring.IsTx ? (k, pair.Rx) : (pair.Tx, k);
-        }
-        var list = new List<Rings.RingBackend>();
-        try
-        {
-            foreach (var (q, pair) in byQueue)
-            {
-                var kind = (pair.Tx ?? pair.Rx)!.Kind;
-                var b = Adapters.Nic.NicQueueFactory.Open(kind, fds[q], pair.Tx, pair.Rx, mem, Layout, owner);
-                list.Add(b);
-                if (pair.Tx is not null) pair.Tx.Backend = b;
-                if (pair.Rx is not null) pair.Rx.Backend = b;
-            }
-        }
-        catch
-        {
-            foreach (var b in list) b.Dispose();
-            throw;
-        }
-        return list.ToArray();
-    }
-
-    private void ConnectPeer(MappedMemory mem, Kring k, int peerKickFd, string owner)
-    {
-        ref var ks = ref k.State;
-        if (k.Kind is KringKind.ValeTx or KringKind.ValeRx)
-        {
-            k.PeerKickFd = peerKickFd;
-            if (k.Kind == KringKind.ValeTx && _registration.LocalAdapter is Adapters.Vale.ValePort vp)
-            {
-                int i = Array.FindIndex(vp.TxRings, r => r.Index == k.Index);
-                if (i >= 0) k.InCaller = new Adapters.Vale.ValeInCallerSync(vp, i);
-            }
-            return;
-        }
-        if (k.Kind is not (KringKind.PipeTx or KringKind.PipeRx)) return;
-        uint peer = ks.PeerRing;
-        if (peer >= Layout.RingObjTotal)
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} names peer ring {peer}, outside the region");
-        long peerState = Layout.KringTableOffset + (long)peer * KringState.Size;
-        long peerRing = mem.Ref<KringState>(peerState).RingOffset;
-        var p = Kring.Open(mem, Layout, peerRing, owner);
-        if (p.NumSlots != k.NumSlots || p.Kind != (k.Kind == KringKind.PipeTx ? KringKind.PipeRx : KringKind.PipeTx))
-            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"ring {k.Index} and its peer {peer} do not match");
-        k.Peer = p;
-        k.PeerKickFd = peerKickFd;
-    }
-
     // ---------------------------------------------------------------- data path
 
     /// <summary>NIOCTXSYNC: hands [hwcur, head) of every bound TX ring to the port and refreshes tail.
@@ -427,13 +332,7 @@ public sealed class NetmapPort : IDisposable
     public bool TxSync()
     {
         Enter();
-        try
-        {
-            bool ok = true;
-            var tx = _tx;
-            for (int i = 0; i < tx.Length; i++) ok &= RingSync.TxSync(tx[i], _token);
-            return ok;
-        }
+        try { return _binding.TxSync(); }
         finally { _gate.Exit(); }
     }
 
@@ -442,13 +341,7 @@ public sealed class NetmapPort : IDisposable
     public bool RxSync()
     {
         Enter();
-        try
-        {
-            bool ok = true;
-            var rx = _rx;
-            for (int i = 0; i < rx.Length; i++) ok &= RingSync.RxSync(rx[i], _token);
-            return ok;
-        }
+        try { return _binding.RxSync(); }
         finally { _gate.Exit(); }
     }
 
@@ -477,7 +370,7 @@ public sealed class NetmapPort : IDisposable
         var ready = Check(events);
         if (_failure is not null && !_outlivesDaemon) return ready | PollEvents.Error;
         if (ready != PollEvents.None || timeoutMs == 0) return ready;
-        long spinEnd = Math.Min(deadline, start + _spinTicks);
+        long spinEnd = Math.Min(deadline, start + _binding.SpinTicks);
         while (Stopwatch.GetTimestamp() < spinEnd)
         {
             Thread.Yield(); // on a shared core (2-vCPU machines) let the peer run instead of burning its slice
@@ -575,7 +468,8 @@ public sealed class NetmapPort : IDisposable
     private void BuildWaitSet(int hangupFd)
     {
         _hangupSlot = hangupFd >= 0 ? 1 : -1;
-        _waitFds = hangupFd >= 0 ? [_wakeFds[0], hangupFd, .. _wakeFds[1..]] : _wakeFds;
+        var wake = _binding.WaitFds.ToArray();
+        _waitFds = hangupFd >= 0 ? [wake[0], hangupFd, .. wake[1..]] : wake;
         short Events(int i, short queue) => i == 0 ? Libc.POLLIN : i == _hangupSlot ? Libc.POLLRDHUP : queue;
         _waitIn = _waitFds.Select((_, i) => Events(i, Libc.POLLIN)).ToArray();
         _waitOut = _waitFds.Select((_, i) => Events(i, Libc.POLLOUT)).ToArray();
@@ -736,7 +630,7 @@ public sealed class NetmapPort : IDisposable
     }
 
     private PortWaiter Waiter() => _waiter ??= PortWaiter.Create(this, _registration.KickFd, _hangupSlot >= 0 ? _waitFds[_hangupSlot] : -1,
-        _wakeFds[1..], Spec.Spec);
+        _binding.WaitFds[1..].ToArray(), Spec.Spec);
 
     /// <summary>Wait loop thread, inside the gate: what a pending wait found once the port's descriptors fired. Drains
     /// the kick line if it fired, records the daemon's death, re-checks; when nothing is ready re-arms NeedKick, fences
@@ -782,38 +676,13 @@ public sealed class NetmapPort : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private PollEvents Check(PollEvents events) => PeerEvents() | SyncAndCheck(events);
 
-    private PollEvents SyncAndCheck(PollEvents events)
-    {
-        var ready = PollEvents.None;
-        if ((events & PollEvents.Out) != 0 || _txPoll)
-        {
-            foreach (var k in _tx)
-            {
-                if ((events & PollEvents.Out) == 0 && k.State.HwCur == k.Ring.Head) continue; // only flushing: skip idle rings
-                if (!RingSync.TxSync(k, _token)) ready |= PollEvents.Error;
-                if ((events & PollEvents.Out) != 0 && k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.Out;
-            }
-        }
-        if ((events & PollEvents.In) != 0)
-        {
-            foreach (var k in _rx)
-            {
-                if (!RingSync.RxSync(k, _token)) ready |= PollEvents.Error;
-                if (k.Ring.Cur != k.Ring.Tail) ready |= PollEvents.In;
-            }
-        }
-        return ready;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private PollEvents SyncAndCheck(PollEvents events) => (PollEvents)_binding.SyncAndCheck((PortEvents)(events & ~PollEvents.HangUp));
 
-    private void Arm(PollEvents events, bool on)
-    {
-        uint v = on ? 1u : 0u;
-        if ((events & PollEvents.In) != 0) foreach (var k in _rx) Volatile.Write(ref k.State.NeedKick, v);
-        if ((events & PollEvents.Out) != 0) foreach (var k in _tx) Volatile.Write(ref k.State.NeedKick, v);
-        if (on) Interlocked.MemoryBarrier(); // pairs with the waker's fence between publish and reading NeedKick
-    }
+    /// <summary>Arms (or disarms) NeedKick on the rings <paramref name="events"/> waits for (full fence after arming).</summary>
+    private void Arm(PollEvents events, bool on) => _binding.Arm((PortEvents)(events & ~PollEvents.HangUp), on);
 
-    private void DrainKick() => KickLine.Drain(_registration.KickFd);
+    private void DrainKick() => _binding.DrainKick();
 
     /// <summary>
     /// nmport_inject: copies <paramref name="frame"/> into the next TX ring with room (round robin from the current
@@ -1007,8 +876,7 @@ public sealed class NetmapPort : IDisposable
         if (!_gate.TryEnter()) return;
         try
         {
-            var rx = _rx;
-            for (int i = 0; i < rx.Length; i++) RingSync.RxSync(rx[i], _token);
+            _binding.RxSync();
         }
         finally { _gate.Exit(); }
     }
@@ -1066,7 +934,7 @@ public sealed class NetmapPort : IDisposable
         _waiter?.AbortDisposed();
         _waiter?.Detach();
         _epoll?.Dispose();
-        foreach (var b in _backends) b.Dispose();
+        _binding.Dispose();
         _channel.Dispose();
         _registration.Dispose();
     }

@@ -13,5 +13,4 @@ public sealed record NetmapPortOptions
     /// only burns CPU between batches (the TPACKET_V3 block, the frames an XSK gathered while we slept).</summary>
     public TimeSpan? Spin { get; init; }
 
-    internal static readonly TimeSpan SharedMemorySpin = TimeSpan.FromMicroseconds(50);
 }

@@ -49,6 +49,11 @@ public sealed record PortConfig
     /// <c>xdp</c> or <c>afpacket</c>. Sent as option NETMAP_REQ_OPT_IF_BACKEND.</summary>
     public NicBackendKind? Backend { get; init; }
 
+    /// <summary>Key <c>mode</c> (our extension, octal like a file's mode, e.g. <c>0660</c>): who besides the creator may
+    /// see (r) and use (w) the switch, port, pipe and region this open creates; what exists already keeps its own.
+    /// Sent as option NETMAP_REQ_OPT_ACCESS; without it netmapd's --default-mode (0600: the creator and root) applies.</summary>
+    public uint? Mode { get; init; }
+
     /// <summary>nr_tx_rings to request: <see cref="TxRings"/>, else <see cref="Rings"/>, else null.</summary>
     public uint? EffectiveTxRings => TxRings ?? Rings;
 
@@ -70,5 +75,5 @@ public sealed record PortConfig
     /// <summary>True when no key was given.</summary>
     public bool IsEmpty =>
         Rings is null && HostRings is null && Slots is null && TxRings is null && RxRings is null
-        && HostTxRings is null && HostRxRings is null && TxSlots is null && RxSlots is null;
+        && HostTxRings is null && HostRxRings is null && TxSlots is null && RxSlots is null && Backend is null && Mode is null;
 }

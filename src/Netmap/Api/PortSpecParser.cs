@@ -46,6 +46,8 @@ namespace Netmap;
 ///     conf    rings host_rings slots tx_rings rx_rings host_tx_rings host_rx_rings tx_slots rx_slots
 ///                                        ; decimal; rings 0..65535, slots 0..2^32-1; specific keys
 ///                                        ; (tx_rings ...) override generic ones (rings ...)
+///             backend mode               ; our extensions: backend auto|xdp|afpacket; mode = octal 0..0777,
+///                                        ; the owner/group/other bits of what the open creates
 ///     extmem  file (d*) if_num if_size ring_num ring_size buf_num buf_size   ; numbers 0..2^32-1
 ///     offset  initial (d*) bits          ; disabled unless enabled by the caller (else EOPNOTSUPP)
 /// </code>
@@ -83,7 +85,7 @@ public static class PortSpecParser
 
     private static readonly string[] ShareKeys = ["port"];
     private static readonly string[] ConfKeys =
-        ["rings", "host_rings", "slots", "tx_rings", "rx_rings", "host_tx_rings", "host_rx_rings", "tx_slots", "rx_slots", "backend"];
+        ["rings", "host_rings", "slots", "tx_rings", "rx_rings", "host_tx_rings", "host_rx_rings", "tx_slots", "rx_slots", "backend", "mode"];
     private static readonly string[] ExtMemKeys = ["file", "if_num", "if_size", "ring_num", "ring_size", "buf_num", "buf_size"];
     private static readonly string[] OffsetKeys = ["initial", "bits"];
 
@@ -153,6 +155,14 @@ public static class PortSpecParser
             || userName.StartsWith(ValeWord, StringComparison.Ordinal)
             ? userName
             : NetmapPrefix + userName;
+    }
+
+    /// <summary>Octal mode bits as <c>@conf:mode=</c> takes them ("0660", "660"; 0..0777), or null when
+    /// <paramref name="text"/> is not one (what vale-ctl -M and netmapd --default-mode accept too).</summary>
+    public static uint? ParseMode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Memory.ObjectAccess.ParseMode(text);
     }
 
     /// <summary>One parse failure: the errno and the cause (without the "spec: parse:" head).</summary>
@@ -572,7 +582,10 @@ public static class PortSpecParser
     private static Failure? ApplyConf(string?[] given, OptionValues values)
     {
         var parsed = new uint?[given.Length];
-        int backendKey = ConfKeys.Length - 1;
+        int backendKey = ConfKeys.Length - 2, modeKey = ConfKeys.Length - 1;
+        uint? mode = null;
+        if (given[modeKey] is { } modeText && (mode = Memory.ObjectAccess.ParseMode(modeText)) is null)
+            return Invalid($"option 'conf': key 'mode' must be octal mode bits 0..0777 (e.g. 0660), not '{modeText}'");
         NicBackendKind? backend = given[backendKey] switch
         {
             null => null,
@@ -602,6 +615,7 @@ public static class PortSpecParser
             TxSlots = parsed[7],
             RxSlots = parsed[8],
             Backend = backend,
+            Mode = mode,
         };
         return null;
     }

@@ -23,6 +23,9 @@ internal sealed class EngineSession : IDisposable
     /// attached interface, which other clients may not.</summary>
     public bool Internal { get; init; }
     public Registration? Registration { get; set; }
+    /// <summary>The registration's rings bound in the engine's own mapping, made on the first
+    /// <see cref="Abi.RequestType.SessionSync"/> (a client that cannot sync itself); disposed with the registration.</summary>
+    public Adapters.PortBinding? SyncBinding { get; set; }
     /// <summary>Detail of the last refused request, for the error message the client shows.</summary>
     public string? LastError { get; set; }
     public bool IsClosed { get; private set; }

@@ -35,8 +35,16 @@ public sealed class NetmapEngine : IDisposable
     /// <summary>The client of the request being processed (0 = this process), for interface lookups in its namespace.</summary>
     private int _callerPid;
     private uint _callerUid;
+    /// <summary>The client of the request being processed, for the ownership checks and what it creates.</summary>
+    private AccessCaller _caller = new(0, 0, ObjectAccess.DefaultMode);
+    /// <summary>The request comes from the engine's own session (an attached interface's bridge).</summary>
+    private bool _internalCaller;
+    private uint _defaultMode = ObjectAccess.DefaultMode;
     private uint _nextToken = 1;
     private bool _disposed;
+    /// <summary>Requests building outside the lock (extra-buffer lists); Dispose and closes wait for them.</summary>
+    private int _building;
+    private EngineLimits _limits = EngineLimits.Unlimited;
 
     /// <summary>A new engine with the default global allocator (netmap's sizes; created on first use).</summary>
     public NetmapEngine() : this(null) { }
@@ -55,6 +63,49 @@ public sealed class NetmapEngine : IDisposable
     /// there the process's own capabilities decide.
     /// </summary>
     internal Func<uint, bool>? InterfacePolicy { get; set; }
+
+    /// <summary>What the engine may spend per user and in all (netmapd sets <see cref="EngineLimits.ForDaemon"/> or its
+    /// --max-* flags); applies to what is created from now on.</summary>
+    public EngineLimits Limits
+    {
+        get { lock (_lock) return _limits; }
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            lock (_lock) { _limits = value; value.ApplyTo(_allocators.Quota); }
+        }
+    }
+
+    /// <summary>What <paramref name="uid"/> holds now: bytes of shared memory, regions, ports, pipes, extra buffers,
+    /// descriptors (for diagnostics and tests).</summary>
+    public (long Memory, long Regions, long Ports, long Pipes, long ExtraBuffers, long Descriptors) Usage(uint uid)
+    {
+        lock (_lock)
+        {
+            var q = _allocators.Quota;
+            return (q.Used(uid, ResourceKind.Memory), q.Used(uid, ResourceKind.Regions), q.Used(uid, ResourceKind.Ports),
+                q.Used(uid, ResourceKind.Pipes), q.Used(uid, ResourceKind.ExtraBuffers), q.Used(uid, ResourceKind.Descriptors));
+        }
+    }
+
+    /// <summary>
+    /// The mode bits (like a file's: owner, group, others; r = see, w = use) of switches, ports, pipes and regions
+    /// created by a request that names none (our option NETMAP_REQ_OPT_ACCESS, <c>@conf:mode=</c>). 0600 by default:
+    /// only the creator and root. netmapd --default-mode sets it.
+    /// </summary>
+    public uint DefaultMode
+    {
+        get { lock (_lock) return _defaultMode; }
+        set
+        {
+            if (value > ObjectAccess.MaxMode) throw new ArgumentOutOfRangeException(nameof(value), $"mode {value} is above 0777");
+            lock (_lock) _defaultMode = value;
+        }
+    }
+
+    /// <summary>Called (for tests) when a request leaves the engine lock to build something large outside it, with the
+    /// name of the port.</summary>
+    internal Action<string>? OnBuildingOutsideLock { get; set; }
 
     /// <summary>Linux interfaces in netmap mode now.</summary>
     internal int InterfaceCount { get { lock (_lock) return _nics.Count; } }
@@ -117,89 +168,150 @@ public sealed class NetmapEngine : IDisposable
     /// </summary>
     internal Errno Control(EngineSession session, Span<byte> msg, out RegisterResult? result)
     {
-        result = null;
-        if (msg.Length < NmReqHeader.Size) return Errno.EINVAL;
-        lock (_lock)
+        Errno err;
+        Registration? build;
+        lock (_lock) err = ControlLocked(session, msg, out result, out build);
+        if (build is not null) BuildOutsideLock(build);
+        return err;
+    }
+
+    /// <summary>
+    /// The part of a REGISTER that may be large and touches only what the registration was just given: threading up to
+    /// 128 * 4096 extra buffers into a list writes into every one of them (a GiB of fresh memfd pages). It runs without
+    /// the engine lock, so other clients' requests go on meanwhile; the list is published (ni_bufs_head, and the place
+    /// the ledger searches) under the lock afterwards. A close of this session and Dispose wait for it.
+    /// </summary>
+    private void BuildOutsideLock(Registration reg)
+    {
+        var extra = reg.PendingExtra!;
+        var region = reg.Adapter.Region;
+        uint head = 0;
+        try
         {
-            if (_disposed) return Errno.ENXIO;
-            ref var h = ref RequestMessage.Header(msg);
-            h.Name[NetmapConstants.RequestIfNameSize - 1] = 0;
-            if (h.Version < NetmapConstants.MinApi || h.Version > NetmapConstants.MaxApi) return Errno.EINVAL;
-            if (h.Reserved != 0) return Errno.EINVAL;
-            int? bodySize = RequestMessage.BodySize(h.RequestType);
-            if (bodySize is null) return Errno.EINVAL;
-            if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
-            if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
-            // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
-            var (outerPid, outerUid, outerOptions) = (_callerPid, _callerUid, _optionScratch);
-            if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
+            OnBuildingOutsideLock?.Invoke(reg.Adapter.Name);
+            var mem = region.Mapping;
+            foreach (uint b in extra)
+            {
+                mem.Ref<uint>(region.BufferOffset(b)) = head;
+                head = b;
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    region.Mapping.Ref<NetmapIfHeader>(reg.NifpOffset).BufsHead = head;
+                    reg.ExtraBuffers!.SetList(reg.NifpOffset, (uint)extra.Length);
+                }
+                reg.PendingExtra = null;
+                _building--;
+                Monitor.PulseAll(_lock);
+            }
+        }
+    }
+
+    /// <summary><paramref name="build"/>: the registration this request made, when its extra-buffer list is still to be
+    /// threaded (outside the lock, by <see cref="Control"/>).</summary>
+    private Errno ControlLocked(EngineSession session, Span<byte> msg, out RegisterResult? result, out Registration? build)
+    {
+        result = null;
+        build = null;
+        var before = session.Registration;
+        if (msg.Length < NmReqHeader.Size) return Errno.EINVAL;
+        if (_disposed) return Errno.ENXIO;
+        ref var h = ref RequestMessage.Header(msg);
+        h.Name[NetmapConstants.RequestIfNameSize - 1] = 0;
+        if (h.Version < NetmapConstants.MinApi || h.Version > NetmapConstants.MaxApi) return Errno.EINVAL;
+        if (h.Reserved != 0) return Errno.EINVAL;
+        int? bodySize = RequestMessage.BodySize(h.RequestType);
+        if (bodySize is null) return Errno.EINVAL;
+        if ((bodySize < 0) != (h.Body == 0)) return Errno.EINVAL;
+        if (bodySize > 0 && !RequestMessage.InBounds(msg.Length, h.Body, bodySize.Value)) return Errno.EFAULT;
+        // Requests nest (an attach opens its ports through the engine): keep this call's context on the stack.
+        var (outerPid, outerUid, outerOptions, outerCaller, outerInternal) = (_callerPid, _callerUid, _optionScratch, _caller, _internalCaller);
+        if (_nesting++ > 0) _optionScratch = new List<ulong>(); // only a nested request needs a list of its own
+        try
+        {
+            var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
+            if (optErr != Errno.None) return optErr;
+
+            // Work on a copy of the body: it is written back only on success.
+            Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
+            if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
+            string name = h.GetName();
+            _callerPid = session.PeerPid;
+            _callerUid = session.PeerUid;
+            _internalCaller = session.Internal;
+            if (RequestedMode(msg, h.RequestType, out uint? requestedMode) is var modeErr and not Errno.None) return modeErr;
+            // A nested request (an attach opening its ports) creates with the mode of the request that made it.
+            _caller = new AccessCaller(session.PeerUid, session.PeerPid, requestedMode ?? (_nesting > 1 ? outerCaller.Mode : _defaultMode));
+            Errno err;
             try
             {
-                var optErr = RequestMessage.CheckOptions(msg, bodySize.Value, _optionScratch);
-                if (optErr != Errno.None) return optErr;
-
-                // Work on a copy of the body: it is written back only on success.
-                Span<byte> body = stackalloc byte[Math.Max(bodySize.Value, 0)];
-                if (bodySize > 0) msg.Slice((int)h.Body, bodySize.Value).CopyTo(body);
-                string name = h.GetName();
-                _callerPid = session.PeerPid;
-                _callerUid = session.PeerUid;
-                Errno err;
-                try
+                err = h.RequestType switch
                 {
-                    err = h.RequestType switch
-                    {
-                        RequestType.Register => Register(session, msg, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
-                        RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
-                        RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
-                        RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                        RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
-                        RequestType.ValeAttach => ValeAttach(msg, name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
-                        RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
-                        RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
-                        RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
-                        RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
-                        RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
-                        RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
-                        // Kloop and CSB need a CSB registered first, which this engine does not offer.
-                        RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
-                        _ => Errno.EINVAL,
-                    };
-                }
-                catch (NetmapException e)
-                {
-                    Log?.Invoke(e.Message);
-                    session.LastError = e.Message;
-                    err = e.Errno;
-                    result = null;
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
-                {
-                    // A request that reached a bug must not take the engine down: report and refuse it.
-                    Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
-                    err = Errno.EINVAL;
-                    result = null;
-                }
-                if (err == Errno.None)
-                {
-                    // An option nobody consumed fails the request (and undoes a registration).
-                    foreach (var off in _optionScratch)
-                    {
-                        if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
-                        {
-                            if (result is not null) { Unregister(session); result = null; }
-                            return Errno.EOPNOTSUPP;
-                        }
-                    }
-                    if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
-                }
-                return err;
+                    RequestType.Register => Register(session, msg, name, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                    RequestType.PortInfoGet => PortInfoGet(name, ref MemoryMarshal.AsRef<NmReqPortInfoGet>(body)),
+                    RequestType.PoolsInfoGet => PoolsInfoGet(name, ref MemoryMarshal.AsRef<NmReqPoolsInfo>(body)),
+                    RequestType.PortHeaderGet => PortHeaderGet(name, ref MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.PortHeaderSet => PortHeaderSet(name, MemoryMarshal.AsRef<NmReqPortHeader>(body)),
+                    RequestType.ValeAttach => ValeAttach(msg, name, ref MemoryMarshal.AsRef<NmReqValeAttach>(body)),
+                    RequestType.ValeDetach => ValeDetach(name, ref MemoryMarshal.AsRef<NmReqValeDetach>(body)),
+                    RequestType.ValeList => ValeList(ref h, name, ref MemoryMarshal.AsRef<NmReqValeList>(body)),
+                    RequestType.ValeNewInterface => ValeNewInterface(name, ref MemoryMarshal.AsRef<NmReqValeNewInterface>(body)),
+                    RequestType.ValeDeleteInterface => ValeDeleteInterface(name),
+                    RequestType.ValePollingEnable or RequestType.ValePollingDisable => ValePolling(name, h.RequestType, MemoryMarshal.AsRef<NmReqValePolling>(body)),
+                    RequestType.ValePortStatsGet => ValePortStats(name, ref MemoryMarshal.AsRef<NmReqValePortStats>(body)),
+                    RequestType.SessionRegistrationGet => SessionRegistrationGet(session, ref MemoryMarshal.AsRef<NmReqRegister>(body), out result),
+                    RequestType.SessionSync => SessionSync(session, ref MemoryMarshal.AsRef<NmReqSessionSync>(body)),
+                    RequestType.LegacyRegIf or RequestType.LegacyGetInfo =>
+                        Legacy(session, h.RequestType == RequestType.LegacyRegIf, ref MemoryMarshal.AsRef<NmReqLegacy>(body), out result),
+                    // Kloop and CSB need a CSB registered first, which this engine does not offer.
+                    RequestType.SyncKloopStart or RequestType.SyncKloopStop or RequestType.CsbEnable => Errno.EINVAL,
+                    _ => Errno.EINVAL,
+                };
             }
-            finally
+            catch (NetmapException e)
             {
-                (_callerPid, _callerUid, _optionScratch) = (outerPid, outerUid, outerOptions);
-                _nesting--;
+                Log?.Invoke(e.Message);
+                session.LastError = e.Message;
+                err = e.Errno;
+                result = null;
             }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+            {
+                // A request that reached a bug must not take the engine down: report and refuse it.
+                Log?.Invoke($"{name}: {h.RequestType}: internal error: {e}");
+                err = Errno.EINVAL;
+                result = null;
+            }
+            if (err == Errno.None)
+            {
+                // An option nobody consumed fails the request (and undoes a registration).
+                foreach (var off in _optionScratch)
+                {
+                    if (RequestMessage.At<NmReqOption>(msg, off).Status == (uint)Errno.EOPNOTSUPP)
+                    {
+                        if (result is not null) { Unregister(session); result = null; }
+                        return Errno.EOPNOTSUPP;
+                    }
+                }
+                if (bodySize > 0) body.CopyTo(msg.Slice((int)h.Body, bodySize.Value));
+                // Counted under the lock, so that Dispose and a close of this session know to wait for the build.
+                if (session.Registration is { PendingExtra: not null } made && !ReferenceEquals(made, before))
+                {
+                    _building++;
+                    build = made;
+                }
+            }
+            return err;
+        }
+        finally
+        {
+            (_callerPid, _callerUid, _optionScratch, _caller, _internalCaller) = (outerPid, outerUid, outerOptions, outerCaller, outerInternal);
+            _nesting--;
         }
     }
 
@@ -207,6 +319,9 @@ public sealed class NetmapEngine : IDisposable
     {
         lock (_lock)
         {
+            // A registration still building its extra-buffer list (another thread of this process closing the
+            // session) keeps its region until that is done.
+            while (session.Registration is { PendingExtra: not null }) Monitor.Wait(_lock);
             if (_disposed) { session.Registration = null; return; } // the regions died with the engine: nothing to touch
             Unregister(session);
         }
@@ -226,14 +341,32 @@ public sealed class NetmapEngine : IDisposable
         if (mode == RegisterMode.Default) TranslateLegacyRingId(ref mode, ref ringId, ref flags);
         if (mode is RegisterMode.PipeMaster or RegisterMode.PipeSlave || (uint)mode > (uint)RegisterMode.OneSoftware) return Errno.EINVAL;
         if (req.MemId != 0 && !_allocators.TryGet(req.MemId, out _)) return Errno.EINVAL;
+        // Extra buffers: at most netmap's clamp and what the caller's limits leave; a new private region is sized for
+        // the grant, not for the request.
+        req.ExtraBufs = (uint)Math.Min(req.ExtraBufs, Math.Min(_limits.MaxExtraBuffersPerRegistration,
+            _allocators.Quota.Available(_callerUid, ResourceKind.ExtraBuffers)));
 
         NetmapAdapter adapter;
         if (mode == RegisterMode.Null)
         {
             if (req.MemId == 0 || !_allocators.TryGet(req.MemId, out var region)) return Errno.EINVAL;
-            adapter = NullAdapter.Create("null:" + name, region, req.TxRings, req.RxRings,
-                req.TxSlots == 0 ? NetmapConstants.BridgeRingSize : req.TxSlots,
-                req.RxSlots == 0 ? NetmapConstants.BridgeRingSize : req.RxSlots, _allocators);
+            string nullName = "null:" + name;
+            region.Access.Demand(_caller, AccessRight.Use, $"mem_id {req.MemId}", name, "REGISTER");
+            var charge = _allocators.Quota.Open(_callerUid);
+            try
+            {
+                charge.Add(ResourceKind.Ports, 1, nullName, "REGISTER").Add(ResourceKind.Descriptors, 2, nullName, "REGISTER");
+                adapter = NullAdapter.Create(nullName, region, req.TxRings, req.RxRings,
+                    req.TxSlots == 0 ? NetmapConstants.BridgeRingSize : req.TxSlots,
+                    req.RxSlots == 0 ? NetmapConstants.BridgeRingSize : req.RxSlots, _allocators);
+            }
+            catch
+            {
+                charge.Dispose();
+                throw;
+            }
+            adapter.Charge = charge;
+            adapter.Access = _caller.NewObject();
         }
         else if ((flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZeroCopyMonitor)) != 0)
         {
@@ -244,7 +377,7 @@ public sealed class NetmapEngine : IDisposable
                 req.Flags |= RegisterFlags.MonitorTx | RegisterFlags.MonitorRx;
             }
             // Clients of another process may fill the monitor's rings where netmapd forwards: wake it by relay.
-            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers);
+            adapter = _monitors.Create(FindMonitoredPort(name), flags, req.TxSlots, req.RxSlots, relayed: _vale.HasWorkers, _caller);
         }
         else
         {
@@ -260,23 +393,94 @@ public sealed class NetmapEngine : IDisposable
             if (mode is RegisterMode.Software or RegisterMode.NicAndSoftware or RegisterMode.OneSoftware && adapter.HostTx.Length > 0)
                 adapter.PrepareHostRings();
             var reg = Bind(adapter, name, mode, ringId, flags, ref req);
-            if (adapter is MonitorAdapter monitor) _monitors.Activate(monitor, reg.RxFirst, reg.RxLast);
+            reg.Written = req;
             session.Registration = reg;
             RegistrationCount++;
+            if (adapter is MonitorAdapter monitor)
+            {
+                try { _monitors.Activate(monitor, reg.RxFirst, reg.RxLast); }
+                catch { Unregister(session); throw; }
+            }
             if (adapter is PipeEnd arriving && arriving.Registrations == 1) arriving.AnnouncePresence(KringState.PeerAttached, session.PeerPid);
-            // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
-            // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
-            // the NIC's context). Only other processes need the workers.
-            bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
-            if (inCaller && session.Internal && adapter is ValePort own) own.ForwardedByCaller = true;
-            result = new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
-                inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
+            result = MakeResult(session, reg);
+            if (result.LocalAdapter is ValePort own && session.Internal) own.ForwardedByCaller = true;
             return Errno.None;
         }
         finally
         {
             if (adapter.Registrations == 0) adapter.OnUnused();
         }
+    }
+
+    /// <summary>What the host hands the client for <paramref name="reg"/>: region, wakeup lines, kernel queues.</summary>
+    private RegisterResult MakeResult(EngineSession session, Registration reg)
+    {
+        var adapter = reg.Adapter;
+        // A VALE port forwards in the caller's txsync when the caller is this process: an embedded engine, or the
+        // engine's own client (an attached interface's bridge thread in netmapd, netmap's bwrap forwarding in
+        // the NIC's context). Only other processes need the workers.
+        bool inCaller = adapter is ValePort && (!_vale.HasWorkers || session.Internal);
+        return new RegisterResult(adapter.Region, reg.NifpOffset, adapter.Kick.WaitFd, adapter.PeerKick?.SignalFd ?? -1, reg.Token,
+            inCaller ? adapter : null, (adapter as NicAdapter)?.QueueFds);
+    }
+
+    /// <summary>Our NETMAP_REQ_SESSION_REGISTRATION_GET: the session's registration again, for a process that
+    /// received the descriptor (SCM_RIGHTS, exec) and must map the region and bind the rings itself.</summary>
+    private Errno SessionRegistrationGet(EngineSession session, ref NmReqRegister req, out RegisterResult? result)
+    {
+        result = null;
+        if (session.Registration is not { } reg)
+            throw NetmapException.Create(session.Peer, "SESSION_REGISTRATION_GET", Errno.ENXIO, "the descriptor is not registered");
+        req = reg.Written;
+        result = MakeResult(session, reg);
+        return Errno.None;
+    }
+
+    /// <summary>
+    /// Our NETMAP_REQ_SESSION_SYNC: the session's syncs or one poll() round, run here on the engine's mapping with the
+    /// registration's own token, exactly as the client would run them (<see cref="PortBinding"/>). ENXIO when not
+    /// registered, as NIOCTXSYNC; a ring that needed a reinit reports POLLERR (Check, Arm) and does not fail a sync.
+    /// </summary>
+    private Errno SessionSync(EngineSession session, ref NmReqSessionSync req)
+    {
+        if (session.Registration is not { } reg)
+            throw NetmapException.Create(session.Peer, "SESSION_SYNC", Errno.ENXIO, "the descriptor is not registered");
+        if (session.SyncBinding is null)
+        {
+            var r = MakeResult(session, reg);
+            session.SyncBinding = new PortBinding(r.Region.Mapping, r.Region.MemSize, reg.NifpOffset, r.KickWaitFd, r.PeerSignalFd,
+                r.BackendFds ?? [], reg.Token, (reg.Flags & RegisterFlags.NoTxPoll) == 0, r.LocalAdapter, TimeSpan.Zero, reg.Adapter.Name);
+        }
+        var b = session.SyncBinding;
+        var events = (PortEvents)(req.Events & (ushort)(PortEvents.In | PortEvents.Out));
+        uint flags = req.Flags;
+        var ready = PortEvents.None;
+        if ((flags & NmReqSessionSync.TxSync) != 0) b.TxSync();
+        if ((flags & NmReqSessionSync.RxSync) != 0) b.RxSync();
+        if ((flags & NmReqSessionSync.Disarm) != 0) b.Arm(events, false);
+        if ((flags & NmReqSessionSync.Arm) != 0) ready |= b.PrepareWait(events);
+        else if ((flags & NmReqSessionSync.Check) != 0) ready |= b.SyncAndCheck(events);
+        req.REvents = (ushort)ready;
+        return Errno.None;
+    }
+
+    /// <summary>Legacy NIOCREGIF / NIOCGINFO (<see cref="LegacyRequest"/>): converted, processed as a nested request
+    /// on the same session, converted back on success.</summary>
+    private Errno Legacy(EngineSession session, bool regIf, ref NmReqLegacy legacy, out RegisterResult? result)
+    {
+        result = null;
+        Span<byte> msg = stackalloc byte[LegacyRequest.MaxMessage];
+        int len = LegacyRequest.ToRequest(ref legacy, regIf, msg);
+        if (len < 0)
+        {
+            var e = (Errno)(-len);
+            throw NetmapException.Create(legacy.GetName(), regIf ? "NIOCREGIF" : "NIOCGINFO", e,
+                legacy.Version < NetmapConstants.MinApi ? $"nr_version {legacy.Version} is below {NetmapConstants.MinApi}"
+                : e == Errno.ENOMEM ? "ptnetmap is not available" : $"nr_cmd {legacy.Cmd} has no equivalent request");
+        }
+        var err = Control(session, msg[..len], out result);
+        if (err == Errno.None) LegacyRequest.FromReply(msg[..len], ref legacy);
+        return err;
     }
 
     private static void TranslateLegacyRingId(ref RegisterMode mode, ref ushort ringId, ref RegisterFlags flags)
@@ -313,19 +517,40 @@ public sealed class NetmapEngine : IDisposable
         }
         if (port is null || port.Registrations == 0)
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"{name} is not in netmap mode (open it before its monitor)");
+        // A monitor maps the port's region and sees its traffic: it needs the right to use the port.
+        port.Access?.Demand(_caller, AccessRight.Use, port.Name, name, "REGISTER");
         return port;
     }
 
     /// <summary>The adapter named <paramref name="name"/>, created if it does not exist, in netmap's lookup order
     /// after null ports and monitors: pipe, VALE port, OS interface. Throws (named) when there is none.</summary>
-    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto)
+    private NetmapAdapter FindOrCreateAdapter(string name, ref NmReqRegister req, string op, NicBackendKind backend = NicBackendKind.Auto,
+        AccessRight right = AccessRight.Use)
     {
-        if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req);
-        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal)) return _vale.FindOrCreate(name, ref req, op);
-        if (_vale.FindPersistent(name) is { } persistent) return persistent;
+        if (IsPipeName(name)) return FindOrCreatePipeEnd(name, ref req, right);
+        if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
+            return _vale.FindOrCreate(name, ref req, op, _caller, right, interfacePort: _internalCaller);
+        if (ResolvePersistent(name) is { } persistent)
+        {
+            persistent.Access!.Demand(_caller, right, name, name, op);
+            return persistent;
+        }
         if (InterfacePolicy is { } allowed && !allowed(_callerUid))
             throw NetmapException.Create(name, op, Errno.EPERM, $"uid {_callerUid} may not open Linux interfaces through this netmapd (see netmapd --interfaces)");
-        return _nics.FindOrCreate(name, _callerPid, backend, req);
+        return _nics.FindOrCreate(name, _callerPid, backend, req, _caller);
+    }
+
+    /// <summary>
+    /// The persistent VALE port <paramref name="name"/> names, if it is the one meant: persistent ports are looked up
+    /// before interfaces, but a name that is also a Linux interface in the caller's namespace means the interface
+    /// unless the caller made the port (netmap's VALE_NEWIF makes a netdev, so there the two cannot share a name).
+    /// </summary>
+    private ValePort? ResolvePersistent(string name)
+    {
+        var p = _vale.FindPersistent(name);
+        if (p is null || p.Access!.Uid == _caller.Uid || !_nics.InterfaceExists(name, _callerPid)) return p;
+        Log?.Invoke($"{name}: uid {_caller.Uid} means the Linux interface, not the persistent VALE port of uid {p.Access.Uid}");
+        return null;
     }
 
     /// <summary>"valeX:IF" where IF is a Linux interface is not a port a client may open: EBUSY while IF is attached
@@ -337,7 +562,7 @@ public sealed class NetmapEngine : IDisposable
         int colon = name.IndexOf(':');
         if (colon < 0 || _vale.FindPort(name) is not null) return;
         string port = name[(colon + 1)..];
-        if (_vale.FindPersistent(port) is null && _nics.InterfaceExists(port, _callerPid))
+        if (ResolvePersistent(port) is null && _nics.InterfaceExists(port, _callerPid))
             throw NetmapException.Create(name, "NIOCCTRL REGISTER", Errno.EINVAL, $"{port} is a Linux interface: attach it to the switch (vale-ctl -a {name})");
     }
 
@@ -357,7 +582,25 @@ public sealed class NetmapEngine : IDisposable
         return backend;
     }
 
-    private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req)
+    /// <summary>The mode named by our NETMAP_REQ_OPT_ACCESS option, which the requests that create objects consume
+    /// (REGISTER, VALE_NEWIF, VALE_ATTACH; on others it stays unconsumed and fails the request). EINVAL above 0777.</summary>
+    private Errno RequestedMode(Span<byte> msg, RequestType type, out uint? mode)
+    {
+        mode = null;
+        if (type is not (RequestType.Register or RequestType.ValeNewInterface or RequestType.ValeAttach)) return Errno.None;
+        foreach (var off in _optionScratch)
+        {
+            ref var o = ref RequestMessage.At<NmReqOption>(msg, off);
+            if (o.Type != OptionType.Access) continue;
+            uint m = RequestMessage.At<NmReqOptAccess>(msg, off).Mode;
+            if (m > ObjectAccess.MaxMode) { o.Status = (uint)Errno.EINVAL; return Errno.EINVAL; }
+            o.Status = 0;
+            mode = m;
+        }
+        return Errno.None;
+    }
+
+    private PipeEnd FindOrCreatePipeEnd(string name, ref NmReqRegister req, AccessRight right)
     {
         int brace = name.IndexOfAny(['{', '}']);
         string parentName = name[..brace], id = name[(brace + 1)..];
@@ -376,6 +619,9 @@ public sealed class NetmapEngine : IDisposable
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"at most {NetmapConstants.PipeMaxSlots} slots per pipe ring");
         if (txr == 0) txr = 1;
         if (rxr == 0) rxr = 1;
+        // A one-slot ring holds nothing (capacity num_slots - 1) and the client refuses it: 1 becomes 2, as for monitors.
+        if (txs == 1) txs = 2;
+        if (rxs == 1) rxs = 2;
 
         if (!_pipeParents.TryGetValue(parentName, out var parent))
         {
@@ -384,6 +630,14 @@ public sealed class NetmapEngine : IDisposable
             {
                 if (!_allocators.TryGet(req.MemId, out region))
                     throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"mem_id {req.MemId} does not exist");
+                region.Access.Demand(_caller, AccessRight.Use, $"mem_id {req.MemId}", name, "REGISTER");
+            }
+            else if (_vale.FindPersistent(parentName) is { } persistent)
+            {
+                // netmap: a pipe lives in its parent's allocator; a persistent VALE port (VALE_NEWIF, possibly in a
+                // given mem_id, as lb makes its output pipes' parent in its input's region) is such a parent.
+                persistent.Access!.Demand(_caller, AccessRight.Use, parentName, name, "REGISTER");
+                region = persistent.Region;
             }
             else
             {
@@ -392,9 +646,9 @@ public sealed class NetmapEngine : IDisposable
                 var p = AllocatorParameters.ForPrivatePort(rings, slots, rings, slots, req.ExtraBufs, 2);
                 // A pipe takes four ring objects per ring pair (TX and RX of both ends): make room for this one's.
                 p = p with { RingNum = Math.Min(1024u, Math.Max(p.RingNum, 2u * ((uint)txr + rxr) + 8 * 2)) };
-                region = _allocators.CreatePrivate(p);
+                region = _allocators.CreatePrivate(p, _caller, name);
             }
-            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, RemovePipeParent);
+            parent = new PipeParent(parentName, region, NetmapConstants.BridgeRingSize, _caller.NewObject(), RemovePipeParent);
             _pipeParents.Add(parentName, parent);
         }
         else if (req.MemId != 0 && req.MemId != parent.Region.MemId)
@@ -402,19 +656,30 @@ public sealed class NetmapEngine : IDisposable
             throw NetmapException.Create(name, "REGISTER", Errno.EINVAL, $"pipe parent {parentName} lives in mem_id {parent.Region.MemId}, not {req.MemId}");
         }
 
-        if (!parent.TryGet(id, out var pipe))
+        if (parent.TryGet(id, out var pipe))
         {
+            pipe.Access.Demand(_caller, right, $"pipe {parentName}{{{id}", name, "REGISTER");
+        }
+        else
+        {
+            // Its rings and buffers would be in the parent's region, next to the other pipes'.
+            parent.Access.Demand(_caller, AccessRight.Use, $"pipe parent {parentName}", name, "REGISTER");
             if (parent.Count >= NetmapConstants.MaxPipes)
                 throw NetmapException.Create(name, "REGISTER", Errno.ENOMEM, $"parent {parentName} already has {NetmapConstants.MaxPipes} pipes");
+            var charge = _allocators.Quota.Open(_callerUid);
             try
             {
+                charge.Add(ResourceKind.Pipes, 1, name, "REGISTER").Add(ResourceKind.Descriptors, 4, name, "REGISTER");
                 pipe = NetmapPipe.Create(parent, id, txr, rxr, txs == 0 ? parent.DefaultSlots : txs, rxs == 0 ? parent.DefaultSlots : rxs);
             }
             catch
             {
+                charge.Dispose();
                 if (parent.Count == 0) RemovePipeParent(parent);
                 throw;
             }
+            pipe.Charge = charge;
+            pipe.Access = _caller.NewObject();
             parent.Add(pipe);
         }
         return master ? pipe.Master : pipe.Slave;
@@ -493,18 +758,27 @@ public sealed class NetmapEngine : IDisposable
         for (int i = tx0; i < tx1; i++) ofs[i] = a.TxRingAt(i).Offset - nifp;
         for (int i = rx0; i < rx1; i++) ofs[ntx + (int)ni.HostTxRings + i] = a.RxRingAt(i).Offset - nifp; // host RX rings follow the hardware ones
 
-        // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head.
-        uint want = req.ExtraBufs, got = 0, head = 0;
-        for (; got < want; got++)
-        {
-            if (!region.Buffers.TryAllocate(out uint b)) break;
-            mem.Ref<uint>(region.BufferOffset(b)) = head;
-            head = b;
-        }
-        ni.BufsHead = head;
-
         uint token = _nextToken++;
         if (_nextToken == 0) _nextToken = 1;
+
+        // Extra buffers: a list threaded through the buffers' first word, head in ni_bufs_head. The ledger records
+        // them as this registration's; the list is only where the user keeps them (and may trade them with slots).
+        // The list is threaded outside the engine lock once the request is done (BuildOutsideLock): ni_bufs_head stays 0
+        // until then (the client sees the reply only after).
+        uint want = req.ExtraBufs, got = 0;
+        BufferOwner? extra = null;
+        ResourceCharge? extraCharge = null;
+        uint[]? pending = null;
+        if (want > 0)
+        {
+            extra = region.Ledger.CreateOwner($"{a.Name} registration {token} extra buffers");
+            var bufs = new uint[Math.Min(want, (uint)Math.Min(region.Ledger.Free, int.MaxValue))];
+            got = (uint)region.Ledger.AllocateUpTo(extra, bufs);
+            extraCharge = _allocators.Quota.Open(_callerUid);
+            extraCharge.Add(ResourceKind.ExtraBuffers, got, name, "REGISTER"); // within what Register granted
+            pending = got == bufs.Length ? bufs : bufs[..(int)got];
+        }
+        ni.BufsHead = 0;
         for (int i = tx0; i < tx1; i++) { a.TxUsers[i]++; if (exclusive) a.TxExclusive[i] = token; }
         for (int i = rx0; i < rx1; i++) { a.RxUsers[i]++; if (exclusive) a.RxExclusive[i] = token; }
         a.Registrations++;
@@ -519,7 +793,8 @@ public sealed class NetmapEngine : IDisposable
         return new Registration
         {
             Adapter = a, Token = token, IfIndex = ifIndex, NifpOffset = nifp,
-            TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags,
+            TxFirst = tx0, TxLast = tx1, RxFirst = rx0, RxLast = rx1, Exclusive = exclusive, Flags = flags, ExtraBuffers = extra,
+            ExtraCharge = extraCharge, PendingExtra = pending,
         };
     }
 
@@ -536,24 +811,21 @@ public sealed class NetmapEngine : IDisposable
         var reg = session.Registration;
         if (reg is null) return;
         session.Registration = null;
+        reg.PendingExtra = null; // refused after all (an option nobody consumed): the list is never built
+        session.SyncBinding?.Dispose();
+        session.SyncBinding = null;
         RegistrationCount--;
         var a = reg.Adapter;
         var region = a.Region;
-        var mem = region.Mapping;
 
-        // Extra buffers: free the list now reachable from ni_bufs_head (untrusted: bounded walk, stop on a bad index).
-        uint idx = mem.Ref<NetmapIfHeader>(reg.NifpOffset).BufsHead;
-        uint total = region.Buffers.Geometry.ObjTotal;
-        for (uint steps = 0; idx >= NetmapConstants.ReservedBuffers && idx < total && steps < total; steps++)
+        // Extra buffers: the ledger knows which are this registration's; the list in ni_bufs_head is only a hint of
+        // where the user keeps them (those now in a live ring or list move to its owner, the rest are freed).
+        if (reg.ExtraBuffers is { } extra)
         {
-            uint next = mem.Ref<uint>(region.BufferOffset(idx));
-            if (!region.ReleaseBuffer(idx))
-            {
-                Log?.Invoke($"{a.Name}: extra buffer {idx} freed twice; list walk stopped");
-                break;
-            }
-            idx = next;
+            var (moved, freed) = region.Ledger.Retire(extra);
+            if (moved > 0) Log?.Invoke($"{a.Name}: {moved} extra buffer(s) stay with the rings that hold them, {freed} freed");
         }
+        reg.ExtraCharge?.Dispose();
         region.Interfaces.Release(reg.IfIndex);
 
         for (int i = reg.TxFirst; i < reg.TxLast; i++)
@@ -591,8 +863,16 @@ public sealed class NetmapEngine : IDisposable
     {
         if (name.Length == 0)
         {
+            // An allocator: answered from its parameters, without making the global one (343 MB) just to describe it.
             ushort id = info.MemId == 0 ? NetmapConstants.GlobalMemId : info.MemId;
+            if (id == NetmapConstants.GlobalMemId && _allocators.GlobalIfCreated is null)
+            {
+                var (memSize, _) = MemoryRegion.Measure(_allocators.GlobalParameters, isGlobal: true, $"mem_id {id}");
+                info = new NmReqPortInfoGet { MemSize = (ulong)memSize, MemId = id };
+                return Errno.None;
+            }
             if (!_allocators.TryGet(id, out var r)) return Errno.EINVAL;
+            r.Access.Demand(_caller, AccessRight.See, $"mem_id {id}", $"mem_id {id}", "PORT_INFO_GET");
             info = new NmReqPortInfoGet { MemSize = (ulong)r.MemSize, MemId = r.MemId };
             return Errno.None;
         }
@@ -635,6 +915,7 @@ public sealed class NetmapEngine : IDisposable
                 throw NetmapException.Create(name, op, Errno.ENXIO, "no such VALE port (open it first)");
             throw NetmapException.Create(name, op, Errno.EINVAL, "only VALE ports have a virtio-net header");
         }
+        port.Access!.Demand(_caller, AccessRight.Use, name, name, op);
         if (hdr.HeaderLength is not (0 or 10 or 12))
             throw NetmapException.Create(name, op, Errno.EINVAL, $"header length {hdr.HeaderLength} (0, 10 or 12)");
         port.VirtioHeaderLength = (int)hdr.HeaderLength;
@@ -648,11 +929,13 @@ public sealed class NetmapEngine : IDisposable
         const string op = "VALE_ATTACH";
         var (swName, ifName) = ValeSystem.SplitName(name, op);
         var backend = RequestedBackend(msg);
-        if (_vale.FindPersistent(ifName) is not null || !_nics.InterfaceExists(ifName, _callerPid))
+        if (ResolvePersistent(ifName) is not null || !_nics.InterfaceExists(ifName, _callerPid))
         {
-            req.PortIndex = _vale.Attach(name, ref req);
+            req.PortIndex = _vale.Attach(name, ref req, _caller);
             return Errno.None;
         }
+        // The interface's port joins the switch: the caller must be allowed to add ports to it.
+        _vale.FindSwitch(swName)?.Access.Demand(_caller, AccessRight.Use, $"switch {swName}", name, op);
         var mode = req.Register.Mode;
         if (mode is not (RegisterMode.AllNic or RegisterMode.NicAndSoftware) || req.Register.RingId != 0)
             throw NetmapException.Create(name, op, Errno.EINVAL, "attach needs nr_mode NR_REG_ALL_NIC or NR_REG_NIC_SW and nr_ringid 0");
@@ -683,6 +966,8 @@ public sealed class NetmapEngine : IDisposable
     {
         if (_attached.TryGetValue(name, out var bridge))
         {
+            // The interface's port was made by (and belongs to) whoever attached it.
+            _vale.FindPort(name)?.Access?.Demand(_caller, AccessRight.Use, name, name, "VALE_DETACH");
             if (bridge.Polling)
                 throw NetmapException.Create(name, "VALE_DETACH", Errno.EBUSY, "polling is enabled (VALE_POLLING_DISABLE first)");
             req.PortIndex = _vale.FindPort(name)?.PortIndex ?? NetmapConstants.BridgeNoPort;
@@ -691,14 +976,14 @@ public sealed class NetmapEngine : IDisposable
             Log?.Invoke($"{name}: detached");
             return Errno.None;
         }
-        req.PortIndex = _vale.Detach(name);
+        req.PortIndex = _vale.Detach(name, _caller);
         return Errno.None;
     }
 
     private Errno ValeList(ref NmReqHeader h, string name, ref NmReqValeList req)
     {
-        if (name.Length > 0) { _vale.List(name, ref req); return Errno.None; }
-        string found = _vale.ListNext(ref req);
+        if (name.Length > 0) { _vale.List(name, ref req, _caller); return Errno.None; }
+        string found = _vale.ListNext(ref req, _caller);
         h.TrySetName(found);
         return Errno.None;
     }
@@ -706,14 +991,17 @@ public sealed class NetmapEngine : IDisposable
     private Errno ValeNewInterface(string name, ref NmReqValeNewInterface req)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        _vale.NewInterface(name, ref req);
+        // netmap's VALE_NEWIF makes a netdev: the name of an existing interface is taken.
+        if (!name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && _nics.InterfaceExists(name, _callerPid))
+            throw NetmapException.Create(name, "VALE_NEWIF", Errno.EEXIST, "a Linux interface of that name exists in the caller's network namespace");
+        _vale.NewInterface(name, ref req, _caller);
         return Errno.None;
     }
 
     private Errno ValeDeleteInterface(string name)
     {
         if (name.Length == 0) return Errno.EINVAL;
-        _vale.DeleteInterface(name);
+        _vale.DeleteInterface(name, _caller);
         return Errno.None;
     }
 
@@ -734,6 +1022,7 @@ public sealed class NetmapEngine : IDisposable
                 throw NetmapException.Create(name, op, Errno.ENXIO, "no such port");
             throw NetmapException.Create(name, op, Errno.EOPNOTSUPP, "polling is for attached Linux interfaces; VALE ports are forwarded by the switch itself");
         }
+        _vale.FindPort(name)?.Access?.Demand(_caller, AccessRight.Use, name, name, op);
         if (!enable)
         {
             if (!bridge.Polling) throw NetmapException.Create(name, op, Errno.EFAULT, "polling is not enabled");
@@ -764,6 +1053,7 @@ public sealed class NetmapEngine : IDisposable
     private Errno ValePortStats(string name, ref NmReqValePortStats stats)
     {
         var port = _vale.FindPort(name) ?? throw NetmapException.Create(name, "VALE_PORT_STATS", Errno.ENXIO, "no such VALE port");
+        port.Access!.Demand(_caller, AccessRight.See, name, name, "VALE_PORT_STATS");
         stats = port.Stats();
         return Errno.None;
     }
@@ -775,7 +1065,7 @@ public sealed class NetmapEngine : IDisposable
         var req = new NmReqRegister { MemId = memId };
         // An info request never puts a Linux interface into netmap mode (that would take its traffic from the
         // host stack): it describes an interface some client has open, and refuses one nobody has.
-        if (!IsPipeName(name) && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && _vale.FindPersistent(name) is null)
+        if (!IsPipeName(name) && !name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal) && ResolvePersistent(name) is null)
         {
             var nic = _nics.Find(name, _callerPid);
             if (nic is null)
@@ -784,7 +1074,8 @@ public sealed class NetmapEngine : IDisposable
             value = read(nic);
             return Errno.None;
         }
-        var end = FindOrCreateAdapter(name, ref req, "info request");
+        // Describing an existing port needs the right to see it; one made for the answer is the caller's.
+        var end = FindOrCreateAdapter(name, ref req, "info request", right: AccessRight.See);
         try
         {
             value = read(end);
@@ -803,6 +1094,7 @@ public sealed class NetmapEngine : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            while (_building > 0) Monitor.Wait(_lock); // a list being threaded writes into a region
             foreach (var bridge in _attached.Values) bridge.Dispose();
             _attached.Clear();
             _monitors.Dispose();

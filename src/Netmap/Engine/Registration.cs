@@ -1,5 +1,6 @@
 using Netmap.Abi;
 using Netmap.Adapters;
+using Netmap.Memory;
 
 namespace Netmap.Engine;
 
@@ -16,4 +17,13 @@ internal sealed class Registration
     public required int RxLast { get; init; }
     public required bool Exclusive { get; init; }
     public required RegisterFlags Flags { get; init; }
+    /// <summary>The extra buffers granted (nr_extra_bufs), null when none were asked for.</summary>
+    public required BufferOwner? ExtraBuffers { get; init; }
+    /// <summary>What the extra buffers cost the caller (given back at close).</summary>
+    public ResourceCharge? ExtraCharge { get; init; }
+    /// <summary>The extra buffers, in list order, until the list has been threaded through them outside the engine lock
+    /// and published; null afterwards (and when there are none).</summary>
+    public uint[]? PendingExtra { get; set; }
+    /// <summary>The nmreq_register REGISTER wrote back (re-sent to a process adopting the descriptor).</summary>
+    public NmReqRegister Written { get; set; }
 }

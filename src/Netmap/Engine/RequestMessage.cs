@@ -30,6 +30,9 @@ internal static class RequestMessage
         RequestType.SyncKloopStart => NmReqSyncKloopStart.Size,
         RequestType.SyncKloopStop or RequestType.CsbEnable => -1,
         RequestType.ValePortStatsGet => NmReqValePortStats.Size,
+        RequestType.SessionRegistrationGet => NmReqRegister.Size,
+        RequestType.SessionSync => NmReqSessionSync.Size,
+        RequestType.LegacyRegIf or RequestType.LegacyGetInfo => NmReqLegacy.Size,
         _ => null,
     };
 
@@ -41,6 +44,7 @@ internal static class RequestMessage
         OptionType.SyncKloopMode => NmReqOptSyncKloopMode.Size,
         OptionType.Offsets => NmReqOptOffsets.Size,
         OptionType.InterfaceBackend => NmReqOptInterfaceBackend.Size,
+        OptionType.Access => NmReqOptAccess.Size,
         OptionType.SyncKloopEventFds => (long)Math.Min(o.Size, (ulong)int.MaxValue),
         _ => NmReqOption.HeaderSize,
     };
@@ -85,9 +89,12 @@ internal static class RequestMessage
                 int prev = seenAt[(int)o.Type];
                 if (prev >= 0)
                 {
+                    // The kernel stops at the first duplicate, so a chain that loops back to a known type is EINVAL
+                    // (a loop of unknown types runs into the size limit instead: EMSGSIZE).
                     o.Status = (uint)Errno.EINVAL;
                     At<NmReqOption>(msg, optionOffsets[prev]).Status = (uint)Errno.EINVAL;
-                    result = Errno.EINVAL;
+                    optionOffsets.Add(next);
+                    return Errno.EINVAL;
                 }
                 else seenAt[(int)o.Type] = optionOffsets.Count;
             }

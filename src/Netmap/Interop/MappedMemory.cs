@@ -33,16 +33,33 @@ internal sealed unsafe class MappedMemory : IDisposable
     /// <summary>True once <see cref="Dispose"/> replaced the shared pages by the placeholder.</summary>
     public bool IsReleased => _released != 0;
 
-    /// <summary>Creates an anonymous memfd of <paramref name="length"/> bytes and maps it.</summary>
+    /// <summary>The seals every region memfd carries before it leaves the engine: its size can never change again
+    /// (no shrink, no grow) and nobody can add or remove a seal (so no one can forbid writable mappings either).</summary>
+    public const int RegionSeals = Libc.F_SEAL_SHRINK | Libc.F_SEAL_GROW | Libc.F_SEAL_SEAL;
+
+    /// <summary>
+    /// Creates an anonymous memfd of <paramref name="length"/> bytes, seals its size (<see cref="RegionSeals"/>) and
+    /// maps it. Why the seals: every process that maps a region maps at most its sealed size, so no holder of the
+    /// descriptor (a client that ftruncates it) can make a page of anyone's mapping disappear (SIGBUS).
+    /// </summary>
     public static MappedMemory CreateMemfd(string name, long length)
+    {
+        int fd = CreateSealedFd(name, length, RegionSeals);
+        try { return Map(name, fd, length); }
+        catch { Libc.close(fd); throw; }
+    }
+
+    /// <summary>A memfd of <paramref name="length"/> bytes carrying <paramref name="seals"/> (0 = none: only tests,
+    /// playing a broken daemon, want that). The caller owns the descriptor.</summary>
+    public static int CreateSealedFd(string name, long length, int seals)
     {
         int fd;
         var bytes = System.Text.Encoding.ASCII.GetBytes(name + "\0");
-        fixed (byte* p = bytes) fd = Libc.memfd_create(p, Libc.MFD_CLOEXEC);
+        fixed (byte* p = bytes) fd = Libc.memfd_create(p, Libc.MFD_CLOEXEC | Libc.MFD_ALLOW_SEALING);
         if (fd < 0) throw SystemError.Last(name, "memfd_create");
         if (Libc.ftruncate(fd, length) != 0) { var e = SystemError.Last(name, "ftruncate"); Libc.close(fd); throw e; }
-        try { return Map(name, fd, length); }
-        catch { Libc.close(fd); throw; }
+        if (seals != 0 && Libc.fcntl(fd, Libc.F_ADD_SEALS, seals) != 0) { var e = SystemError.Last(name, "fcntl(F_ADD_SEALS)"); Libc.close(fd); throw e; }
+        return fd;
     }
 
     /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/>; takes ownership of fd on success.</summary>
@@ -51,6 +68,24 @@ internal sealed unsafe class MappedMemory : IDisposable
         void* p = Libc.mmap(null, (nuint)length, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_SHARED, fd, 0);
         if (p == (void*)-1) throw SystemError.Last(name, "mmap");
         return new MappedMemory((byte*)p, length, fd);
+    }
+
+    /// <summary>
+    /// Checks a region memfd received from an engine before it is mapped (a fake or broken daemon must not be able
+    /// to SIGBUS its client): it must carry <see cref="RegionSeals"/> and be at least <paramref name="minLength"/>
+    /// bytes. Returns the size to map (the sealed size: it cannot change after this check). Throws EACCES (not
+    /// sealed) or EFAULT (too small), naming <paramref name="owner"/>; the caller still owns fd.
+    /// </summary>
+    public static long CheckSealedRegion(int fd, long size, long minLength, string owner)
+    {
+        int seals = Libc.fcntl(fd, Libc.F_GET_SEALS, 0);
+        if (seals < 0)
+            throw NetmapException.Create(owner, "mmap", Errno.EACCES, $"the region descriptor is not a sealable memfd ({SystemError.Name(Libc.LastErrno)}): refusing to map it");
+        if ((seals & RegionSeals) != RegionSeals)
+            throw NetmapException.Create(owner, "mmap", Errno.EACCES, $"the region memfd is not sealed against resizing (seals 0x{seals:x}, need 0x{RegionSeals:x}): refusing to map it");
+        if (size < minLength || size <= 0)
+            throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"the region memfd holds {size} bytes, fewer than the {minLength} the reply describes");
+        return size;
     }
 
     /// <summary>Size of the file behind <paramref name="fd"/>.</summary>
@@ -62,6 +97,13 @@ internal sealed unsafe class MappedMemory : IDisposable
             return RandomAccess.GetLength(h);
         }
         catch (Exception) { return -1; }
+    }
+
+    /// <summary>Closes the memfd but keeps the mapping (which stays valid): for a process that must hold no descriptor
+    /// of its own beside the program's (the C interposer's library).</summary>
+    public void CloseDescriptor()
+    {
+        if (Fd >= 0) { Libc.close(Fd); Fd = -1; }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,18 +9,24 @@ internal static unsafe class SharedRegionCache
     private static readonly Dictionary<(ulong, ulong), (MappedMemory Map, int Refs)> Maps = new();
     private static readonly object Lock = new();
 
-    /// <summary>Maps <paramref name="fd"/> (taking ownership of it) or reuses the existing mapping of the same memfd.</summary>
-    public static MappedMemory Acquire(int fd, string owner)
+    /// <summary>Maps <paramref name="fd"/> (taking ownership of it, closed on failure) or reuses the existing mapping of
+    /// the same memfd. The memfd must be sealed against resizing and hold at least <paramref name="minLength"/> bytes
+    /// (<see cref="MappedMemory.CheckSealedRegion"/>), so the mapping can never outgrow the file.</summary>
+    public static MappedMemory Acquire(int fd, long minLength, string owner)
     {
         byte* st = stackalloc byte[144];
         if (Libc.fstat(fd, st) != 0) { var e = SystemError.Last(owner, "fstat"); Libc.close(fd); throw e; }
         var key = (*(ulong*)st, *(ulong*)(st + 8));
         long size = *(long*)(st + 48);
+        try { size = MappedMemory.CheckSealedRegion(fd, size, minLength, owner); }
+        catch { Libc.close(fd); throw; }
         lock (Lock)
         {
             if (Maps.TryGetValue(key, out var entry))
             {
                 Libc.close(fd);
+                if (entry.Map.Length != size)
+                    throw NetmapException.Create(owner, "mmap", Errno.EFAULT, $"the region memfd holds {size} bytes, its mapping here {entry.Map.Length}");
                 Maps[key] = (entry.Map, entry.Refs + 1);
                 return entry.Map;
             }

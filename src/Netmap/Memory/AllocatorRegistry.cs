@@ -16,6 +16,12 @@ internal sealed class AllocatorRegistry : IDisposable
 
     public AllocatorParameters GlobalParameters { get; }
 
+    /// <summary>What regions (and the objects in them) cost, per user and in all.</summary>
+    public ResourceQuota Quota { get; } = new();
+
+    /// <summary>The global allocator if something made it already (it is created on first use).</summary>
+    public MemoryRegion? GlobalIfCreated => _regions.GetValueOrDefault(NetmapConstants.GlobalMemId);
+
     public IEnumerable<MemoryRegion> Regions => _regions.Values;
 
     public bool TryGet(ushort memId, out MemoryRegion region)
@@ -30,14 +36,20 @@ internal sealed class AllocatorRegistry : IDisposable
         {
             if (!_regions.TryGetValue(NetmapConstants.GlobalMemId, out var g))
             {
-                g = MemoryRegion.Create(NetmapConstants.GlobalMemId, GlobalParameters, isGlobal: true);
+                // Made for everyone: counted in the engine's total, against no user.
+                var charge = ChargeFor(null, GlobalParameters, isGlobal: true, $"mem_id {NetmapConstants.GlobalMemId}", "create");
+                try { g = MemoryRegion.Create(NetmapConstants.GlobalMemId, GlobalParameters, isGlobal: true); }
+                catch { charge.Dispose(); throw; }
+                g.Charge = charge;
                 _regions.Add(NetmapConstants.GlobalMemId, g);
             }
             return g;
         }
     }
 
-    public MemoryRegion CreatePrivate(AllocatorParameters p)
+    /// <summary>A new private region owned by and charged to <paramref name="creator"/> (null: nobody's, open to all:
+    /// tests), charged before it is made: ENOMEM naming <paramref name="obj"/> and the limit when it would exceed one.</summary>
+    public MemoryRegion CreatePrivate(AllocatorParameters p, AccessCaller? creator = null, string obj = "allocator", string op = "REGISTER")
     {
         ushort id = _lastAssigned;
         for (int tries = 0; tries < ushort.MaxValue; tries++)
@@ -45,12 +57,31 @@ internal sealed class AllocatorRegistry : IDisposable
             id = (ushort)(id + 1);
             if (id == 0 || id == NetmapConstants.GlobalMemId) continue;
             if (_regions.ContainsKey(id)) continue;
-            var region = MemoryRegion.Create(id, p, isGlobal: false);
+            var charge = ChargeFor(creator?.Uid, p, isGlobal: false, obj, op);
+            MemoryRegion region;
+            try { region = MemoryRegion.Create(id, p, isGlobal: false); }
+            catch { charge.Dispose(); throw; }
+            region.Charge = charge;
+            region.Access = creator?.NewObject() ?? ObjectAccess.Everyone;
             _regions.Add(id, region);
             _lastAssigned = id;
             return region;
         }
         throw NetmapException.Create("allocator", "create", Errno.ENOMEM, "no free mem_id");
+    }
+
+    private ResourceCharge ChargeFor(uint? uid, AllocatorParameters p, bool isGlobal, string obj, string op)
+    {
+        var (_, fileSize) = MemoryRegion.Measure(p, isGlobal, obj);
+        var charge = Quota.Open(uid);
+        try
+        {
+            charge.Add(ResourceKind.Regions, 1, obj, op)
+                  .Add(ResourceKind.Memory, fileSize, obj, op)
+                  .Add(ResourceKind.Descriptors, 1, obj, op);
+        }
+        catch { charge.Dispose(); throw; }
+        return charge;
     }
 
     /// <summary>Drops one user; a private region with no users is unmapped and its id freed.</summary>

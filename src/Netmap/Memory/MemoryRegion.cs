@@ -14,6 +14,7 @@ internal sealed class MemoryRegion : IDisposable
     {
         MemId = memId; IsGlobal = isGlobal; Parameters = parameters;
         Interfaces = ifs; Rings = rings; Buffers = bufs; MemSize = memSize; Mapping = mapping;
+        Ledger = new BufferLedger(bufs, mapping);
     }
 
     public ushort MemId { get; }
@@ -21,12 +22,20 @@ internal sealed class MemoryRegion : IDisposable
     public AllocatorParameters Parameters { get; }
     public ObjectPool Interfaces { get; }
     public ObjectPool Rings { get; }
+    /// <summary>The buffer pool's geometry and allocation bitmap; allocate and free only through <see cref="Ledger"/>.</summary>
     public ObjectPool Buffers { get; }
+    /// <summary>Who owns each buffer (the engine's record of what it handed to whom).</summary>
+    public BufferLedger Ledger { get; }
     /// <summary>nr_memsize: the bytes a netmap program maps (the three pools, page-rounded).</summary>
     public long MemSize { get; }
     public MappedMemory Mapping { get; }
     /// <summary>Ports (and pipe parents) using this region; a private region dies with its last user.</summary>
     public int Users { get; set; }
+    /// <summary>What the region costs (memory, a region, its memfd), charged to its creator; given back on dispose.</summary>
+    public ResourceCharge? Charge { get; set; }
+    /// <summary>Who made the region and who else may put ports into it (@N, @share=) or map it; everyone for the
+    /// global region.</summary>
+    public ObjectAccess Access { get; set; } = ObjectAccess.Everyone;
 
     /// <summary>Region offset of our kring table.</summary>
     public long KringTableOffset => MemSize + RegionHeader.Size;
@@ -35,6 +44,17 @@ internal sealed class MemoryRegion : IDisposable
 
     /// <summary>Byte offset of buffer <paramref name="index"/>.</summary>
     public long BufferOffset(uint index) => Buffers.ObjectOffset(index);
+
+    /// <summary>nr_memsize and the memfd's size of a region with parameters <paramref name="p"/>, without creating
+    /// it (EINVAL, named, outside the pools' limits).</summary>
+    public static (long MemSize, long FileSize) Measure(AllocatorParameters p, bool isGlobal, string owner)
+    {
+        var ifg = PoolGeometry.Compute(PoolKind.Interface, p.IfSize, p.IfNum, isGlobal, owner);
+        var rg = PoolGeometry.Compute(PoolKind.Ring, p.RingSize, p.RingNum, isGlobal, owner);
+        var bg = PoolGeometry.Compute(PoolKind.Buffer, p.BufSize, p.BufNum, isGlobal, owner);
+        long memSize = RegionHeader.RoundUpPage(ifg.TotalBytes + rg.TotalBytes + bg.TotalBytes);
+        return (memSize, RegionHeader.FileSize(memSize, rg.ObjTotal));
+    }
 
     public static MemoryRegion Create(ushort memId, AllocatorParameters p, bool isGlobal)
     {
@@ -70,23 +90,9 @@ internal sealed class MemoryRegion : IDisposable
         BufPoolOffset = (ulong)Buffers.Offset, BufPoolObjTotal = Buffers.Geometry.ObjTotal, BufPoolObjSize = Buffers.Geometry.ObjSize,
     };
 
-    /// <summary>Allocates as many buffers as <paramref name="into"/> holds, or none (false, nothing changed).</summary>
-    public bool TryAllocateBuffers(Span<uint> into)
+    public void Dispose()
     {
-        if (Buffers.Free < into.Length) return false;
-        for (int i = 0; i < into.Length; i++)
-        {
-            if (!Buffers.TryAllocate(out into[i]))
-            {
-                for (int j = 0; j < i; j++) Buffers.Release(into[j]);
-                return false;
-            }
-        }
-        return true;
+        Mapping.Dispose();
+        Charge?.Dispose();
     }
-
-    /// <summary>Frees a buffer index found in a slot or a list; indices &lt; 2, out of range or already free are refused and counted.</summary>
-    public bool ReleaseBuffer(uint index) => Buffers.Release(index);
-
-    public void Dispose() => Mapping.Dispose();
 }

@@ -14,10 +14,12 @@ internal readonly record struct PoolGeometry(PoolKind Kind, uint ObjSize, uint O
     /// <summary>Bytes of the pool.</summary>
     public long TotalBytes => (long)ObjSize * ObjTotal;
 
-    /// <summary>Limits per pool (spec 1.5): object size and count ranges; private allocators allow fewer interfaces.</summary>
+    /// <summary>Limits per pool (spec 1.5): object size and count ranges; private allocators allow fewer interfaces.
+    /// Deviation: a private allocator's netmap_if objects may be up to 8 KiB (netmap: 4096), because a pipe end with
+    /// 256 TX and 256 RX rings (NM_PIPE_MAXRINGS, netmap's stated limit) needs 56 + 8 * 514 = 4168 bytes.</summary>
     public static (uint MinSize, uint MaxSize, uint MinNum, uint MaxNum) Limits(PoolKind kind, bool global) => kind switch
     {
-        PoolKind.Interface => (0, 4096, global ? 10u : 1u, global ? 10000u : 100u),
+        PoolKind.Interface => (0, global ? 4096u : 8192u, global ? 10u : 1u, global ? 10000u : 100u),
         PoolKind.Ring => (256, 131072, 2, 1024),
         _ => (64, 65536, 4, 1_000_000),
     };

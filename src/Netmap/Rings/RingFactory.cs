@@ -52,25 +52,28 @@ internal static class RingFactory
             slots[i] = new NetmapSlot { BufferIndex = buffers[i], Length = len };
     }
 
-    /// <summary><see cref="Create"/> plus a fresh buffer in every slot; ENOMEM leaves nothing behind.</summary>
-    public static CreatedRing CreateWithBuffers(MemoryRegion region, uint numSlots, bool isTx, ushort ringId, KringKind kind, string owner)
+    /// <summary><see cref="Create"/> plus a fresh buffer of <paramref name="buffers"/> in every slot; the ring is one of
+    /// the places searched for that owner's buffers. ENOMEM leaves nothing behind.</summary>
+    public static CreatedRing CreateWithBuffers(MemoryRegion region, BufferOwner buffers, uint numSlots, bool isTx, ushort ringId, KringKind kind, string owner)
     {
         var ring = Create(region, numSlots, isTx, ringId, kind, owner);
         var bufs = new uint[numSlots];
-        if (!region.TryAllocateBuffers(bufs))
+        if (!region.Ledger.TryAllocate(buffers, bufs))
         {
             Destroy(region, ring);
             throw NetmapException.Create(owner, "REGISTER", Errno.ENOMEM, $"not enough free buffers in mem_id {region.MemId} for {numSlots} slots");
         }
         FillSlots(region, ring, bufs);
+        buffers.AddRing(ring.Offset, ring.NumSlots);
         return ring;
     }
 
-    /// <summary>Frees whatever buffer each slot holds now (the user may have swapped some in), then the ring.</summary>
-    public static void DestroyWithBuffers(MemoryRegion region, CreatedRing ring)
+    /// <summary>Retires <paramref name="buffers"/> (its buffers move to whoever holds them now, the rest are freed: see
+    /// <see cref="BufferLedger.Retire"/>), then frees the ring objects.</summary>
+    public static void DestroyAll(MemoryRegion region, BufferOwner buffers, IEnumerable<CreatedRing> rings)
     {
-        foreach (ref var s in Slots(region, ring)) region.ReleaseBuffer(s.BufferIndex);
-        Destroy(region, ring);
+        region.Ledger.Retire(buffers);
+        foreach (var r in rings) Destroy(region, r);
     }
 
     public static ref KringState State(MemoryRegion region, CreatedRing ring) => ref region.Mapping.Ref<KringState>(region.KringOffset(ring.Index));
@@ -78,7 +81,7 @@ internal static class RingFactory
     public static Span<NetmapSlot> Slots(MemoryRegion region, CreatedRing ring)
         => region.Mapping.Span<NetmapSlot>(ring.Offset + NetmapRingHeader.OffsetOfSlots, (int)ring.NumSlots);
 
-    /// <summary>Returns the ring object to its pool (buffers are reclaimed separately by the owner).</summary>
+    /// <summary>Returns the ring object to its pool (buffers belong to their <see cref="BufferOwner"/>, retired separately).</summary>
     public static void Destroy(MemoryRegion region, CreatedRing ring)
     {
         region.Mapping.Ref<KringState>(region.KringOffset(ring.Index)) = default;

@@ -390,8 +390,13 @@ public class AbiLayoutTests
         Assert.Equal(13, (ushort)RequestType.SyncKloopStart);
         Assert.Equal(14, (ushort)RequestType.SyncKloopStop);
         Assert.Equal(15, (ushort)RequestType.CsbEnable);
-        Assert.Equal(0x4E01, (ushort)RequestType.ValePortStatsGet); // our extension, far from netmap's range
-        Assert.Equal(16, Enum.GetValues<RequestType>().Length);
+        Assert.Equal(0x4E01, (ushort)RequestType.ValePortStatsGet); // our extensions, far from netmap's range
+        Assert.Equal(0x4E02, (ushort)RequestType.SessionRegistrationGet);
+        Assert.Equal(0x4E03, (ushort)RequestType.SessionSync);
+        Assert.Equal(0x4E04, (ushort)RequestType.LegacyRegIf);
+        Assert.Equal(0x4E05, (ushort)RequestType.LegacyGetInfo);
+        Assert.Equal(20, Enum.GetValues<RequestType>().Length);
+        Assert.Equal(NmReqSessionSync.Size, System.Runtime.InteropServices.Marshal.SizeOf<NmReqSessionSync>()); // native/interposer/abi.h asserts 16 too
     }
 
     [Fact]

@@ -400,6 +400,24 @@ public class PortSpecParserTests
     }
 
     [Theory]
+    [InlineData("vale0:1@conf:mode=0660", 0x1B0u)]
+    [InlineData("netmap:p{1@conf:mode=644,slots=8", 0x1A4u)]
+    [InlineData("vale0:1@conf:mode=0", 0u)]
+    public void Parse_ConfMode_IsOctalModeBits(string spec, uint mode)
+    {
+        var c = PortSpecParser.Parse(spec).Conf;
+        Assert.Equal(mode, c.Mode);
+        Assert.False(c.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("vale0:1@conf:mode=0888")]
+    [InlineData("vale0:1@conf:mode=01777")]
+    [InlineData("vale0:1@conf:mode=rw")]
+    public void Parse_ConfMode_NotOctalOrAbove0777_IsRefused(string spec)
+        => Assert.Contains("key 'mode' must be octal mode bits 0..0777", Rejects(spec).Message);
+
+    [Theory]
     [InlineData("tx-rings=3")]
     [InlineData("tx_rings=3")]
     public void Parse_DashInKey_IsReadAsUnderscore(string pair)

@@ -17,6 +17,7 @@ public class PublicSurfaceTests
         "Netmap.Abi.NmReqValePolling",
         "Netmap.Abi.NmReqValePortStats",
         "Netmap.DaemonLocator",
+        "Netmap.EngineLimits",
         "Netmap.Errno",
         "Netmap.IPacketHandler",
         "Netmap.IValeLookup",

@@ -11,10 +11,36 @@ namespace Netmap.Tests.Engine;
 /// </summary>
 internal sealed class EngineClient : IDisposable
 {
-    public EngineClient(NetmapEngine engine)
+    public EngineClient(NetmapEngine engine) : this(engine, 0) { }
+
+    /// <summary>A session of a client with uid <paramref name="uid"/> (0 = root).</summary>
+    public EngineClient(NetmapEngine engine, uint uid)
     {
         Engine = engine;
-        Session = engine.OpenSession("test");
+        Session = engine.OpenSession($"test uid {uid}", 0, uid);
+    }
+
+    /// <summary>Sends a request with body <paramref name="body"/> and optional mode option; returns the errno and the
+    /// body as written back.</summary>
+    public (Errno Err, T Body) Request<T>(RequestType type, string name, T body, uint? mode = null) where T : struct
+    {
+        var req = new ControlRequest(type, name, System.Runtime.InteropServices.Marshal.SizeOf<T>());
+        req.Body<T>() = body;
+        if (mode is { } m) req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = m });
+        var err = Send(req);
+        return (err, req.Body<T>());
+    }
+
+    /// <summary>REGISTER with our access option (the mode of what it creates).</summary>
+    public Errno Register(string name, uint mode, NmReqRegister body = default)
+    {
+        var req = new ControlRequest(RequestType.Register, name, NmReqRegister.Size);
+        if (body.Mode == 0) body.Mode = RegisterMode.AllNic;
+        req.Body<NmReqRegister>() = body;
+        req.AddOption(new NmReqOptAccess { Option = new NmReqOption { Type = OptionType.Access }, Mode = mode });
+        var err = Send(req);
+        Written = req.Body<NmReqRegister>();
+        return err;
     }
 
     public NetmapEngine Engine { get; }

@@ -39,6 +39,8 @@ public sealed class InfoRequestTests : IDisposable
         Assert.Equal(Errno.None, err);
         Assert.Equal(1, info.MemId);
         Assert.Equal(343_019_520UL, info.MemSize);
+        Assert.Null(_engine.Allocators.GlobalIfCreated); // described from its parameters, not made (343 MB)
+        Assert.Equal(0, _engine.Allocators.Quota.UsedTotal(Netmap.Memory.ResourceKind.Memory));
     }
 
     [Fact]

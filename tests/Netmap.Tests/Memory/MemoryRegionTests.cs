@@ -1,4 +1,5 @@
 using Netmap.Abi;
+using Netmap.Interop;
 using Netmap.Memory;
 
 namespace Netmap.Tests.Memory;
@@ -53,19 +54,33 @@ public class MemoryRegionTests
     }
 
     [Fact]
-    public void TryAllocateBuffers_IsAllOrNothing()
+    public void LedgerTryAllocate_IsAllOrNothing()
     {
         using var r = MemoryRegion.Create(7, new AllocatorParameters(1024, 4, 4096, 4, 2048, 64), isGlobal: false);
         uint free = r.Buffers.Free; // 62
-        Assert.False(r.TryAllocateBuffers(new uint[free + 1]));
+        var owner = r.Ledger.CreateOwner("test");
+        Assert.False(r.Ledger.TryAllocate(owner, new uint[free + 1]));
         Assert.Equal(free, r.Buffers.Free);
+        Assert.Equal(0, owner.Count);
         var got = new uint[free];
-        Assert.True(r.TryAllocateBuffers(got));
+        Assert.True(r.Ledger.TryAllocate(owner, got));
         Assert.Equal(0u, r.Buffers.Free);
         Assert.Equal(Enumerable.Range(2, (int)free).Select(i => (uint)i), got);
-        foreach (var b in got) Assert.True(r.ReleaseBuffer(b));
-        Assert.False(r.ReleaseBuffer(got[0]));
-        Assert.Equal(1, r.Buffers.DoubleFrees);
+        Assert.All(got, b => Assert.Same(owner, r.Ledger.OwnerOf(b)));
+        Assert.Equal((0L, (long)free), r.Ledger.Retire(owner));
+        Assert.Equal(free, r.Buffers.Free);
+        Assert.Equal(0, r.Buffers.DoubleFrees);
+    }
+
+    [Fact]
+    public void Create_SealsTheMemfd_AgainstResizing()
+    {
+        using var r = MemoryRegion.Create(7, new AllocatorParameters(1024, 4, 4096, 4, 2048, 64), isGlobal: false);
+        int seals = Libc.fcntl(r.Mapping.Fd, Libc.F_GET_SEALS, 0);
+        Assert.Equal(MappedMemory.RegionSeals, seals & MappedMemory.RegionSeals);
+        Assert.NotEqual(0, Libc.ftruncate(r.Mapping.Fd, 0));
+        Assert.NotEqual(0, Libc.ftruncate(r.Mapping.Fd, r.Mapping.Length * 2));
+        Assert.Equal(r.Mapping.Length, MappedMemory.FileSize(r.Mapping.Fd));
     }
 
     [Fact]

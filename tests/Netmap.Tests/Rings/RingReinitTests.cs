@@ -16,7 +16,7 @@ public sealed class RingReinitTests : IDisposable
     {
         _region = MemoryRegion.Create(9, new AllocatorParameters(1024, 4, 4096, 4, 2048, 256), isGlobal: false);
         var created = RingFactory.Create(_region, N, isTx: true, 0, KringKind.PipeTx, "reinit");
-        Assert.True(_region.TryAllocateBuffers(_buffers));
+        Assert.True(_region.Ledger.TryAllocate(_region.Ledger.CreateOwner("reinit"), _buffers));
         RingFactory.FillSlots(_region, created, _buffers);
         var layout = RegionLayout.Read(_region.Mapping, _region.MemSize, "reinit");
         _kring = Kring.Open(_region.Mapping, layout, created.Offset, "reinit");

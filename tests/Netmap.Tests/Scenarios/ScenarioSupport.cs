@@ -54,6 +54,16 @@ public static class ScenarioPaths
             ?? throw new FileNotFoundException($"{name} not found; looked at:\n  {string.Join("\n  ", candidates)}");
     }
 
+    /// <summary>The vale-ctl apphost next to the test assembly (the test project references ValeCtl).</summary>
+    public static string ValeCtl
+    {
+        get
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "vale-ctl");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"vale-ctl not found at {path}");
+        }
+    }
+
     /// <summary>tests/TestPeer/bin/&lt;Configuration of this test assembly&gt;/net10.0/netmap-testpeer (built before the tests:
     /// Netmap.Tests references TestPeer with ReferenceOutputAssembly=false).</summary>
     public static string TestPeer

@@ -45,6 +45,7 @@ public sealed class ValeCtlDaemonTests : IDisposable
         Assert.Equal((0, "vale0:dfoo bridge_idx 0 port_idx 0\n", ""), ValeCtl());
         Assert.Equal((1, "", "failed to remove dfoo: Device or resource busy\n"), ValeCtl("-r", "dfoo"));
         Assert.Equal((0, "", ""), ValeCtl("-d", "vale0:dfoo"));
+        Assert.Equal((0, "dfoo (persistent, not attached)\n", ""), ValeCtl());
         Assert.Equal((0, "", ""), ValeCtl("-r", "dfoo"));
         Assert.Equal((0, "", ""), ValeCtl());
     }

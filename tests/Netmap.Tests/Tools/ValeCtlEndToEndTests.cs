@@ -258,6 +258,9 @@ public sealed class ValeCtlEndToEndTests : IDisposable
     public void PersistentPort_CreateAttachListDetachRemove()
     {
         Ok(ValeCtl("-n", "foo"));
+        var created = ValeCtl();
+        Ok(created);
+        Assert.Equal(["foo (persistent, not attached)"], created.Out); // our extension: netmap lists only switch ports
 
         var attach = ValeCtl("-a", "vale0:foo", "-v");
         Ok(attach);
@@ -276,13 +279,16 @@ public sealed class ValeCtlEndToEndTests : IDisposable
         var detach = ValeCtl("-d", "vale0:foo", "-v");
         Ok(detach);
         Assert.Equal(["port_index: 0"], detach.Out);
-        var empty = ValeCtl();
-        Ok(empty);
-        Assert.Empty(empty.Out);
+        var detached = ValeCtl();
+        Ok(detached);
+        Assert.Equal(["foo (persistent, not attached)"], detached.Out);
 
         var remove = ValeCtl("-r", "foo");
         Ok(remove);
         Assert.Empty(remove.Out);
+        var empty = ValeCtl();
+        Ok(empty);
+        Assert.Empty(empty.Out);
         Fails(ValeCtl("-r", "foo"), "failed to remove foo: No such device or address");
     }
 

@@ -174,10 +174,10 @@ public class ValeCtlOptionsTests
     }
 
     [Theory]
-    [InlineData("0,2", NetmapConstants.PollingModeSingleCpu, 2u, 0u, false)]   // single mode: count stays 0, as netmap sends it
+    [InlineData("0,2", NetmapConstants.PollingModeSingleCpu, 2u, 1u, false)]   // single mode: one CPU (netmap's vale-ctl sends 0 and is refused)
     [InlineData("1,2,3", NetmapConstants.PollingModeMultiCpu, 2u, 3u, false)]
     [InlineData("5,0,4", NetmapConstants.PollingModeMultiCpu, 0u, 4u, false)]  // any non-zero x is multi-CPU
-    [InlineData("0,2,3", NetmapConstants.PollingModeSingleCpu, 2u, 0u, true)]  // a count in single mode: "too many numbers"
+    [InlineData("0,2,3", NetmapConstants.PollingModeSingleCpu, 2u, 1u, true)]  // a count in single mode: "too many numbers"
     [InlineData("1,2,3,4", NetmapConstants.PollingModeMultiCpu, 2u, 3u, true)]
     public void PollingConfig_IsReadLikeNetmap(string config, uint mode, uint first, uint count, bool warned)
     {

@@ -1,5 +1,6 @@
 using Netmap.Abi;
 using Netmap.Interop;
+using Netmap.Memory;
 using Netmap.Rings;
 
 namespace Netmap.Adapters.Monitor;
@@ -17,8 +18,9 @@ internal sealed class MonitorAdapter : NetmapAdapter
     private readonly Action<MonitorAdapter> _onUnused;
 
     private MonitorAdapter(string name, NetmapAdapter parent, RegisterFlags flags, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx,
-        KickLine kick, Action<MonitorAdapter> onUnused) : base(name, parent.Region, tx, rx)
+        KickLine kick, BufferOwner buffers, Action<MonitorAdapter> onUnused) : base(name, parent.Region, tx, rx)
     {
+        Buffers = buffers;
         Parent = parent;
         ZeroCopy = (flags & RegisterFlags.ZeroCopyMonitor) != 0;
         WatchTx = ZeroCopy || (flags & RegisterFlags.MonitorTx) != 0;
@@ -27,6 +29,8 @@ internal sealed class MonitorAdapter : NetmapAdapter
         _onUnused = onUnused;
     }
 
+    /// <summary>The buffers of the monitor's rings.</summary>
+    public BufferOwner Buffers { get; }
     /// <summary>The monitored port.</summary>
     public NetmapAdapter Parent { get; }
     /// <summary>/z: buffers are swapped in on release instead of copied on arrival.</summary>
@@ -60,20 +64,21 @@ internal sealed class MonitorAdapter : NetmapAdapter
         var region = parent.Region;
         var created = new List<RingFactory.CreatedRing>();
         KickLine? kick = null;
+        var buffers = region.Ledger.CreateOwner(name);
         try
         {
-            var tx = new[] { RingFactory.CreateWithBuffers(region, txSlots, true, 0, KringKind.MonitorTx, name) };
+            var tx = new[] { RingFactory.CreateWithBuffers(region, buffers, txSlots, true, 0, KringKind.MonitorTx, name) };
             created.Add(tx[0]);
             var rx = new RingFactory.CreatedRing[rxRings];
-            for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.MonitorRx, name));
+            for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, buffers, rxSlots, false, (ushort)i, KringKind.MonitorRx, name));
             kick = KickLine.Create(name);
             region.Users++;
-            return new MonitorAdapter(name, parent, flags, tx, rx, kick, onUnused) { Relayed = relayed };
+            return new MonitorAdapter(name, parent, flags, tx, rx, kick, buffers, onUnused) { Relayed = relayed };
         }
         catch
         {
             kick?.Dispose();
-            foreach (var r in created) RingFactory.DestroyWithBuffers(region, r);
+            RingFactory.DestroyAll(region, buffers, created);
             throw;
         }
     }
@@ -96,12 +101,11 @@ internal sealed class MonitorAdapter : NetmapAdapter
         foreach (var r in RxRings) Volatile.Write(ref RingFactory.State(Region, r).MonitorOrphaned, 1);
     }
 
-    /// <summary>Frees the rings with whatever buffers their slots hold now (zero-copy monitors own swapped-in
-    /// buffers) and closes the kick line. The region reference is dropped by the caller.</summary>
+    /// <summary>Frees the rings and the monitor's buffers (zero-copy swaps moved some into the port's rings: those now
+    /// belong to the port) and closes the kick line. The region reference is dropped by the caller.</summary>
     public void Destroy()
     {
-        foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
-        foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
+        RingFactory.DestroyAll(Region, Buffers, TxRings.Concat(RxRings));
         _kick.Dispose();
     }
 

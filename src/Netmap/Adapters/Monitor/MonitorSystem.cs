@@ -40,7 +40,7 @@ internal sealed class MonitorSystem : IDisposable
     /// default, above 4096 is clamped; 1 becomes 2, the smallest ring we make). <paramref name="relayed"/>: the
     /// monitor's wakeups may have to come from other processes (netmapd).
     /// </summary>
-    public MonitorAdapter Create(NetmapAdapter port, RegisterFlags flags, uint txSlots, uint rxSlots, bool relayed)
+    public MonitorAdapter Create(NetmapAdapter port, RegisterFlags flags, uint txSlots, uint rxSlots, bool relayed, AccessCaller caller)
     {
         const string op = "REGISTER";
         if (port is MonitorAdapter || port.Registrations == 0)
@@ -56,7 +56,20 @@ internal sealed class MonitorSystem : IDisposable
         uint rxd = BoundSlots(rxSlots, port.RxSlots != 0 ? port.RxSlots : port.TxSlots);
         parent ??= new MonitorParent(port);
         string name = $"{port.Name}/{(zeroCopy ? "z" : "")}{(watchRx ? "r" : "")}{(watchTx ? "t" : "")}#{parent.NextId}";
-        var m = MonitorAdapter.Create(name, port, flags, rings, txd, rxd, relayed, OnMonitorUnused);
+        var charge = _allocators.Quota.Open(caller.Uid);
+        MonitorAdapter m;
+        try
+        {
+            charge.Add(ResourceKind.Ports, 1, name, op).Add(ResourceKind.Descriptors, 2, name, op);
+            m = MonitorAdapter.Create(name, port, flags, rings, txd, rxd, relayed, OnMonitorUnused);
+        }
+        catch
+        {
+            charge.Dispose();
+            throw;
+        }
+        m.Charge = charge;
+        m.Access = caller.NewObject();
         parent.NextId++;
         _parents[port] = parent;
         return m;
@@ -161,6 +174,7 @@ internal sealed class MonitorSystem : IDisposable
             return;
         }
         m.Destroy();
+        m.Charge?.Dispose();
         _allocators.Release(m.Region);
     }
 

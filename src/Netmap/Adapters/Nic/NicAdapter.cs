@@ -19,11 +19,14 @@ internal sealed class NicAdapter : NetmapAdapter
     private readonly int _netnsFd;
     private readonly int _ifIndex;
     private HostRingAttachment? _host;
+    /// <summary>Every buffer of the rings (also those the kernel holds in its fill and TX rings at the moment).</summary>
+    private readonly BufferOwner _buffers;
 
-    private NicAdapter(string name, ulong netns, int netnsFd, int ifIndex, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx,
+    private NicAdapter(string name, ulong netns, int netnsFd, int ifIndex, MemoryRegion region, BufferOwner buffers, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx,
         RingFactory.CreatedRing[] hostTx, RingFactory.CreatedRing[] hostRx, NicAttachment attachment, KickLine kick, Action<NicAdapter> onUnused)
         : base(name, region, tx, rx, hostTx, hostRx)
     {
+        _buffers = buffers;
         Namespace = netns;
         _netnsFd = netnsFd;
         _ifIndex = ifIndex;
@@ -70,7 +73,7 @@ internal sealed class NicAdapter : NetmapAdapter
     /// NetmapException and leaves nothing behind on failure.
     /// </summary>
     public static NicAdapter Create(string name, ulong netns, NicBackendKind backend, in NmReqRegister req, AllocatorRegistry allocators,
-        Action<string>? log, Action<NicAdapter> onUnused)
+        Action<string>? log, Action<NicAdapter> onUnused, AccessCaller caller)
     {
         if (backend == NicBackendKind.Auto && Tap.TapAttachment.IsExistingTap(name)) backend = NicBackendKind.Tap;
         bool tap = backend == NicBackendKind.Tap;
@@ -96,7 +99,7 @@ internal sealed class NicAdapter : NetmapAdapter
             int q = kind == NicBackendKind.Xdp ? queues : 1;
             try
             {
-                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused);
+                return CreateWith(kind, name, ifIndex, netns, q, txSlots, rxSlots, req.ExtraBufs, allocators, onUnused, caller);
             }
             catch (NetmapException e) when (backend == NicBackendKind.Auto && kind == NicBackendKind.Xdp && e.Errno != Errno.EPERM)
             {
@@ -115,8 +118,12 @@ internal sealed class NicAdapter : NetmapAdapter
         return requested;
     }
 
+    /// <summary>Descriptors an interface holds besides its region and queues: kick line, namespace, bpf program, map and
+    /// links (an upper bound, for the engine's descriptor limit).</summary>
+    public const int BaseDescriptors = 8;
+
     private static NicAdapter CreateWith(NicBackendKind kind, string name, int ifIndex, ulong netns, int queues, uint txSlots, uint rxSlots,
-        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused)
+        uint extraBufs, AllocatorRegistry allocators, Action<NicAdapter> onUnused, AccessCaller caller)
     {
         var (txKind, rxKind) = kind switch
         {
@@ -124,23 +131,35 @@ internal sealed class NicAdapter : NetmapAdapter
             NicBackendKind.Packet => (KringKind.PacketTx, KringKind.PacketRx),
             _ => (KringKind.TapTx, KringKind.TapRx),
         };
-        var region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0));
+        var charge = allocators.Quota.Open(caller.Uid);
+        MemoryRegion region;
+        try
+        {
+            charge.Add(ResourceKind.Ports, 1, name, "REGISTER").Add(ResourceKind.Descriptors, BaseDescriptors + 2 * queues, name, "REGISTER");
+            region = allocators.CreatePrivate(AllocatorParameters.ForPrivatePort((uint)queues + 1, txSlots, (uint)queues + 1, rxSlots, extraBufs, 0), caller, name);
+        }
+        catch
+        {
+            charge.Dispose();
+            throw;
+        }
         var created = new List<RingFactory.CreatedRing>();
         NicAttachment? attachment = null;
         KickLine? kick = null;
         int netnsFd = -1;
+        var buffers = region.Ledger.CreateOwner(name);
         try
         {
             var tx = new RingFactory.CreatedRing[queues];
             var rx = new RingFactory.CreatedRing[queues];
-            for (int i = 0; i < queues; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, rxKind, name));
-            for (int i = 0; i < queues; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, txKind, name));
+            for (int i = 0; i < queues; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, buffers, rxSlots, false, (ushort)i, rxKind, name));
+            for (int i = 0; i < queues; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, buffers, txSlots, true, (ushort)i, txKind, name));
             // One host ring each way (netmap's default), served by a TapQueue once a registration binds them.
             RingFactory.CreatedRing[] hostTx = [], hostRx = [];
             if (kind != NicBackendKind.Tap)
             {
-                created.Add((hostRx = [RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)queues, KringKind.TapRx, name)])[0]);
-                created.Add((hostTx = [RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)queues, KringKind.TapTx, name)])[0]);
+                created.Add((hostRx = [RingFactory.CreateWithBuffers(region, buffers, rxSlots, false, (ushort)queues, KringKind.TapRx, name)])[0]);
+                created.Add((hostTx = [RingFactory.CreateWithBuffers(region, buffers, txSlots, true, (ushort)queues, KringKind.TapTx, name)])[0]);
             }
             attachment = kind switch
             {
@@ -151,15 +170,16 @@ internal sealed class NicAdapter : NetmapAdapter
             kick = KickLine.Create(name);
             netnsFd = NetNamespace.OpenCurrent(name);
             region.Users++;
-            return new NicAdapter(name, netns, netnsFd, ifIndex, region, tx, rx, hostTx, hostRx, attachment, kick, onUnused);
+            return new NicAdapter(name, netns, netnsFd, ifIndex, region, buffers, tx, rx, hostTx, hostRx, attachment, kick, onUnused) { Charge = charge };
         }
         catch
         {
             if (netnsFd >= 0) Libc.close(netnsFd);
             kick?.Dispose();
             attachment?.Dispose();
-            foreach (var r in created) RingFactory.DestroyWithBuffers(region, r);
+            RingFactory.DestroyAll(region, buffers, created);
             allocators.Release(region);
+            charge.Dispose();
             throw;
         }
     }
@@ -169,8 +189,7 @@ internal sealed class NicAdapter : NetmapAdapter
     {
         _host?.Dispose();
         Attachment.Dispose();
-        foreach (var r in TxRings.Concat(HostTx)) RingFactory.DestroyWithBuffers(Region, r);
-        foreach (var r in RxRings.Concat(HostRx)) RingFactory.DestroyWithBuffers(Region, r);
+        RingFactory.DestroyAll(Region, _buffers, TxRings.Concat(HostTx).Concat(RxRings).Concat(HostRx));
         _kick.Dispose();
         Libc.close(_netnsFd);
     }

@@ -40,7 +40,7 @@ internal sealed class NicSystem : IDisposable
         => name.Length is > 0 and < 16 && (peerPid > 0 ? NetNamespace.RunIn(peerPid, name, () => LinkInfo.IndexOf(name)) : LinkInfo.IndexOf(name)) != 0;
 
     /// <summary>Finds the interface or puts it into netmap mode, in the network namespace of <paramref name="peerPid"/>.</summary>
-    public NicAdapter FindOrCreate(string name, int peerPid, NicBackendKind backend, in NmReqRegister req)
+    public NicAdapter FindOrCreate(string name, int peerPid, NicBackendKind backend, in NmReqRegister req, AccessCaller caller)
     {
         ulong ns = NamespaceOf(peerPid);
         if (_adapters.TryGetValue((ns, name), out var existing))
@@ -53,8 +53,8 @@ internal sealed class NicSystem : IDisposable
         RequireCapabilities(name, backend);
         var copy = req;
         var adapter = peerPid > 0
-            ? NetNamespace.RunIn(peerPid, name, () => NicAdapter.Create(name, ns, backend, copy, _allocators, _log, OnUnused))
-            : NicAdapter.Create(name, ns, backend, copy, _allocators, _log, OnUnused);
+            ? NetNamespace.RunIn(peerPid, name, () => NicAdapter.Create(name, ns, backend, copy, _allocators, _log, OnUnused, caller))
+            : NicAdapter.Create(name, ns, backend, copy, _allocators, _log, OnUnused, caller);
         _adapters.Add((ns, name), adapter);
         _log?.Invoke($"{name}: netmap mode on ({adapter.Attachment.Description}, {adapter.TxRings.Length} queue(s))");
         return adapter;
@@ -79,6 +79,7 @@ internal sealed class NicSystem : IDisposable
         }
         finally
         {
+            adapter.Charge?.Dispose();
             _allocators.Release(adapter.Region);
         }
         _log?.Invoke($"{adapter.Name}: netmap mode off, back to the host stack");

@@ -12,9 +12,11 @@ internal sealed class NullAdapter : NetmapAdapter
 {
     private readonly KickLine _kick;
     private readonly AllocatorRegistry _allocators;
+    private readonly BufferOwner _buffers;
 
-    private NullAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick, AllocatorRegistry allocators)
-        : base(name, region, tx, rx) { _kick = kick; _allocators = allocators; }
+    private NullAdapter(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick, AllocatorRegistry allocators,
+        BufferOwner buffers)
+        : base(name, region, tx, rx) { _kick = kick; _allocators = allocators; _buffers = buffers; }
 
     public override KickLine Kick => _kick;
     public override KickLine? PeerKick => null;
@@ -24,24 +26,27 @@ internal sealed class NullAdapter : NetmapAdapter
     {
         var tx = new List<RingFactory.CreatedRing>();
         var rx = new List<RingFactory.CreatedRing>();
+        var buffers = region.Ledger.CreateOwner(name);
+        KickLine kick;
         try
         {
-            for (ushort i = 0; i < rxRings; i++) rx.Add(RingFactory.CreateWithBuffers(region, rxSlots, false, i, KringKind.Null, name));
-            for (ushort i = 0; i < txRings; i++) tx.Add(RingFactory.CreateWithBuffers(region, txSlots, true, i, KringKind.Null, name));
+            for (ushort i = 0; i < rxRings; i++) rx.Add(RingFactory.CreateWithBuffers(region, buffers, rxSlots, false, i, KringKind.Null, name));
+            for (ushort i = 0; i < txRings; i++) tx.Add(RingFactory.CreateWithBuffers(region, buffers, txSlots, true, i, KringKind.Null, name));
+            kick = KickLine.Create(name);
         }
         catch
         {
-            foreach (var r in tx.Concat(rx)) RingFactory.DestroyWithBuffers(region, r);
+            RingFactory.DestroyAll(region, buffers, tx.Concat(rx));
             throw;
         }
         region.Users++;
-        return new NullAdapter(name, region, tx.ToArray(), rx.ToArray(), KickLine.Create(name), allocators);
+        return new NullAdapter(name, region, tx.ToArray(), rx.ToArray(), kick, allocators, buffers);
     }
 
     public override void OnUnused()
     {
-        foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
-        foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
+        RingFactory.DestroyAll(Region, _buffers, TxRings.Concat(RxRings));
+        Charge?.Dispose();
         _kick.Dispose();
         _allocators.Release(Region);
     }

@@ -12,10 +12,16 @@ namespace Netmap.Adapters.Pipe;
 /// </summary>
 internal sealed class NetmapPipe
 {
-    private NetmapPipe(PipeParent parent, string id) { Parent = parent; Id = id; }
+    private NetmapPipe(PipeParent parent, string id, BufferOwner buffers) { Parent = parent; Id = id; Buffers = buffers; }
 
     public PipeParent Parent { get; }
     public string Id { get; }
+    /// <summary>The buffers of both directions (the engine's record; what <see cref="Destroy"/> reclaims).</summary>
+    public BufferOwner Buffers { get; }
+    /// <summary>What the pipe costs its creator (the pipe and its two kick lines), given back in <see cref="Destroy"/>.</summary>
+    public ResourceCharge? Charge { get; set; }
+    /// <summary>Who owns the pipe (its creator) and who else may open its ends.</summary>
+    public ObjectAccess Access { get; set; } = ObjectAccess.Everyone;
     public PipeEnd Master { get; private set; } = null!;
     public PipeEnd Slave { get; private set; } = null!;
 
@@ -23,16 +29,15 @@ internal sealed class NetmapPipe
     /// <paramref name="rxRings"/> x <paramref name="rxSlots"/> RX (the slave gets them swapped). ENOMEM leaves nothing.</summary>
     public static NetmapPipe Create(PipeParent parent, string id, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots)
     {
-        var pipe = new NetmapPipe(parent, id);
         var region = parent.Region;
         string owner = parent.Name + "{" + id;
+        var pipe = new NetmapPipe(parent, id, region.Ledger.CreateOwner(owner));
         var created = new List<RingFactory.CreatedRing>();
-        var buffers = new List<uint>();
         try
         {
             // Direction A: master TX -> slave RX. Direction B: slave TX -> master RX.
-            var (mTx, sRx) = CreateDirection(region, txRings, txSlots, owner, created, buffers);
-            var (sTx, mRx) = CreateDirection(region, rxRings, rxSlots, owner, created, buffers);
+            var (mTx, sRx) = CreateDirection(region, pipe.Buffers, txRings, txSlots, owner, created);
+            var (sTx, mRx) = CreateDirection(region, pipe.Buffers, rxRings, rxSlots, owner, created);
             var mKick = KickLine.Create(owner);
             KickLine sKick;
             try { sKick = KickLine.Create(owner); } catch { mKick.Dispose(); throw; }
@@ -41,15 +46,14 @@ internal sealed class NetmapPipe
         }
         catch
         {
-            foreach (var b in buffers) region.ReleaseBuffer(b);
-            foreach (var r in created) RingFactory.Destroy(region, r);
+            RingFactory.DestroyAll(region, pipe.Buffers, created);
             throw;
         }
         return pipe;
     }
 
     private static (RingFactory.CreatedRing[] Tx, RingFactory.CreatedRing[] Rx) CreateDirection(
-        MemoryRegion region, ushort rings, uint slots, string owner, List<RingFactory.CreatedRing> created, List<uint> buffers)
+        MemoryRegion region, BufferOwner buffers, ushort rings, uint slots, string owner, List<RingFactory.CreatedRing> created)
     {
         var tx = new RingFactory.CreatedRing[rings];
         var rx = new RingFactory.CreatedRing[rings];
@@ -58,11 +62,12 @@ internal sealed class NetmapPipe
         {
             rx[i] = RingFactory.Create(region, slots, false, i, KringKind.PipeRx, owner); created.Add(rx[i]);
             tx[i] = RingFactory.Create(region, slots, true, i, KringKind.PipeTx, owner); created.Add(tx[i]);
-            if (!region.TryAllocateBuffers(bufs))
+            if (!region.Ledger.TryAllocate(buffers, bufs))
                 throw NetmapException.Create(owner, "REGISTER", Errno.ENOMEM, $"not enough free buffers in mem_id {region.MemId} for {slots} slots");
-            buffers.AddRange(bufs);
             RingFactory.FillSlots(region, tx[i], bufs);
             RingFactory.FillSlots(region, rx[i], bufs);
+            buffers.AddRing(tx[i].Offset, slots);
+            buffers.AddRing(rx[i].Offset, slots);
             RingFactory.State(region, tx[i]).PeerRing = rx[i].Index;
             RingFactory.State(region, rx[i]).PeerRing = tx[i].Index;
         }
@@ -70,37 +75,17 @@ internal sealed class NetmapPipe
     }
 
     /// <summary>
-    /// Frees the rings and exactly one copy of each buffer: slot i of a direction belongs to the receiver while it
-    /// lies in [R.hwcur, R.hwtail), to the sender otherwise. Corrupt shared indices fall back to the sender's slots;
-    /// the allocator refuses (and counts) double frees either way.
+    /// Frees the rings and the pipe's buffers: the engine's record says which they are, whatever the slots and the
+    /// shared hwcur/hwtail say now (a client writes those). Buffers a zero-copy swap put into another live port of the
+    /// region move to that port (<see cref="BufferLedger.Retire"/>).
     /// </summary>
     public void Destroy()
     {
         var region = Parent.Region;
-        ReclaimDirection(region, Master.TxRings, Slave.RxRings);
-        ReclaimDirection(region, Slave.TxRings, Master.RxRings);
+        RingFactory.DestroyAll(region, Buffers, Master.TxRings.Concat(Master.RxRings).Concat(Slave.TxRings).Concat(Slave.RxRings));
         Master.Kick.Dispose();
         Slave.Kick.Dispose();
+        Charge?.Dispose();
         Parent.Remove(this);
-    }
-
-    private static void ReclaimDirection(MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx)
-    {
-        for (int r = 0; r < tx.Length; r++)
-        {
-            var t = RingFactory.Slots(region, tx[r]);
-            var s = RingFactory.Slots(region, rx[r]);
-            ref var rk = ref RingFactory.State(region, rx[r]);
-            uint n = tx[r].NumSlots, from = rk.HwCur, to = rk.HwTail;
-            bool valid = from < n && to < n;
-            for (uint i = 0; i < n; i++)
-            {
-                bool receiverOwns = valid && from != to && RingMath.InClosedRange(i, from, RingMath.Prev(to, n)) ;
-                uint idx = receiverOwns ? s[(int)i].BufferIndex : t[(int)i].BufferIndex;
-                region.ReleaseBuffer(idx);
-            }
-            RingFactory.Destroy(region, tx[r]);
-            RingFactory.Destroy(region, rx[r]);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Netmap.Interop;
+using Netmap.Memory;
 using Netmap.Rings;
 
 namespace Netmap.Adapters.Pipe;
@@ -20,6 +21,9 @@ internal sealed class PipeEnd : NetmapAdapter
     public PipeEnd Peer => IsMaster ? Pipe.Slave : Pipe.Master;
 
     public override KickLine? PeerKick => Peer.Kick;
+
+    /// <summary>Both ends are the pipe's: its creator owns them.</summary>
+    public override ObjectAccess? Access { get => Pipe.Access; set => throw new InvalidOperationException("a pipe end has its pipe's access"); }
 
     /// <summary>How many times this end went from no registration to one (the generation its peer's clients see).</summary>
     private uint _arrivals;

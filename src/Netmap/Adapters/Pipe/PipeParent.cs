@@ -12,11 +12,14 @@ internal sealed class PipeParent
     private readonly Dictionary<string, NetmapPipe> _pipes = new(StringComparer.Ordinal);
     private readonly Action<PipeParent> _onEmpty;
 
-    public PipeParent(string name, MemoryRegion region, uint defaultSlots, Action<PipeParent> onEmpty)
+    public PipeParent(string name, MemoryRegion region, uint defaultSlots, ObjectAccess access, Action<PipeParent> onEmpty)
     {
-        Name = name; Region = region; DefaultSlots = defaultSlots; _onEmpty = onEmpty;
+        Name = name; Region = region; DefaultSlots = defaultSlots; Access = access; _onEmpty = onEmpty;
         region.Users++;
     }
+
+    /// <summary>Who made the parent, and who else may make pipes in it (they share its region).</summary>
+    public ObjectAccess Access { get; }
 
     public string Name { get; }
     public MemoryRegion Region { get; }

@@ -19,9 +19,10 @@ internal sealed class ValePort : NetmapAdapter
     private readonly Action<ValePort> _onUnused;
     private long _rxPackets, _rxBytes, _rxDrops, _txPackets, _txBytes, _txDrops;
 
-    private ValePort(string name, MemoryRegion region, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick,
+    private ValePort(string name, MemoryRegion region, BufferOwner buffers, RingFactory.CreatedRing[] tx, RingFactory.CreatedRing[] rx, KickLine kick,
         KickLine engineKick, bool persistent, Action<ValePort> onUnused) : base(name, region, tx, rx)
     {
+        Buffers = buffers;
         _kick = kick;
         _engineKick = engineKick;
         Persistent = persistent;
@@ -33,6 +34,8 @@ internal sealed class ValePort : NetmapAdapter
         RxViews = rx.Select(r => new NetmapRing(mem, r.Offset, region.Buffers.Geometry.ObjTotal, region.Buffers.Offset, region.Buffers.Geometry.ObjSize, name)).ToArray();
     }
 
+    /// <summary>The buffers of the port's rings (what <see cref="Destroy"/> reclaims).</summary>
+    public BufferOwner Buffers { get; }
     /// <summary>True for VALE_NEWIF ports (they outlive their registrations).</summary>
     public bool Persistent { get; }
     /// <summary>The switch the port is plugged into, or null (a persistent port not attached).</summary>
@@ -71,21 +74,22 @@ internal sealed class ValePort : NetmapAdapter
         var tx = new RingFactory.CreatedRing[txRings];
         var rx = new RingFactory.CreatedRing[rxRings];
         KickLine? kick = null, engineKick = null;
+        var buffers = region.Ledger.CreateOwner(name);
         try
         {
             // RX first, as netmap does: on a fresh region RX ring 0 holds buffers 2..num_slots+1.
-            for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, rxSlots, false, (ushort)i, KringKind.ValeRx, name));
-            for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, txSlots, true, (ushort)i, KringKind.ValeTx, name));
+            for (int i = 0; i < rxRings; i++) created.Add(rx[i] = RingFactory.CreateWithBuffers(region, buffers, rxSlots, false, (ushort)i, KringKind.ValeRx, name));
+            for (int i = 0; i < txRings; i++) created.Add(tx[i] = RingFactory.CreateWithBuffers(region, buffers, txSlots, true, (ushort)i, KringKind.ValeTx, name));
             kick = KickLine.Create(name);
             engineKick = KickLine.Create(name);
             region.Users++;
-            return new ValePort(name, region, tx, rx, kick, engineKick, persistent, onUnused);
+            return new ValePort(name, region, buffers, tx, rx, kick, engineKick, persistent, onUnused);
         }
         catch
         {
             kick?.Dispose();
             engineKick?.Dispose();
-            foreach (var r in created) RingFactory.DestroyWithBuffers(region, r);
+            RingFactory.DestroyAll(region, buffers, created);
             throw;
         }
     }
@@ -111,11 +115,11 @@ internal sealed class ValePort : NetmapAdapter
         ks.SyncLock = 0;
     }
 
-    /// <summary>Frees rings, buffers (whatever the slots hold now) and the kick lines. The region is released by the caller.</summary>
+    /// <summary>Frees rings, the port's buffers (those another live holder of the region has now move to it) and the
+    /// kick lines. The region is released by the caller.</summary>
     public void Destroy()
     {
-        foreach (var r in TxRings) RingFactory.DestroyWithBuffers(Region, r);
-        foreach (var r in RxRings) RingFactory.DestroyWithBuffers(Region, r);
+        RingFactory.DestroyAll(Region, Buffers, TxRings.Concat(RxRings));
         _kick.Dispose();
         _engineKick.Dispose();
     }

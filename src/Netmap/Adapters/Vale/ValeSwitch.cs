@@ -1,4 +1,5 @@
 using Netmap.Abi;
+using Netmap.Memory;
 
 namespace Netmap.Adapters.Vale;
 
@@ -12,10 +13,11 @@ internal sealed class ValeSwitch
     private readonly ValePort?[] _ports = new ValePort?[NetmapConstants.BridgeMaxPorts];
     private IValeLookup _lookup;
 
-    public ValeSwitch(string name, int index)
+    public ValeSwitch(string name, int index, ObjectAccess access)
     {
         Name = name;
         Index = index;
+        Access = access;
         Learning = new LearningLookup();
         _lookup = Learning;
     }
@@ -24,6 +26,8 @@ internal sealed class ValeSwitch
     public string Name { get; }
     /// <summary>bridge_idx (0..7).</summary>
     public int Index { get; }
+    /// <summary>Who made the switch, and who else may see it and add ports to it.</summary>
+    public ObjectAccess Access { get; }
     public SwitchLock Lock { get; } = new();
     /// <summary>Active ports in port-index order; replaced (never mutated) under the write lock.</summary>
     public ValePort[] Active { get; private set; } = [];

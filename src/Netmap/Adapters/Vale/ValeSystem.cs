@@ -71,17 +71,27 @@ internal sealed class ValeSystem : IDisposable
 
     public ValeSwitch? SwitchAt(int index) => (uint)index < (uint)_switches.Length ? _switches[index] : null;
 
-    private ValeSwitch GetOrCreateSwitch(string name, string fullName, string op)
+    /// <summary>The switch <paramref name="name"/>, which <paramref name="caller"/> must be allowed to add ports to, or a
+    /// new one it owns (null caller: the engine's own, open to everyone, e.g. a switch made for a custom lookup).</summary>
+    private ValeSwitch GetOrCreateSwitch(string name, string fullName, string op, AccessCaller? caller)
     {
         var sw = FindSwitch(name);
-        if (sw is not null) return sw;
+        if (sw is not null)
+        {
+            if (caller is not null) sw.Access.Demand(caller, AccessRight.Use, $"switch {name}", fullName, op);
+            return sw;
+        }
         int free = Array.IndexOf(_switches, null);
         if (free < 0)
             throw NetmapException.Create(fullName, op, Errno.ENOMEM, $"all {NetmapConstants.MaxBridges} switches are in use");
-        sw = new ValeSwitch(name, free);
+        sw = new ValeSwitch(name, free, caller?.NewObject() ?? ObjectAccess.Everyone);
         _switches[free] = sw;
         return sw;
     }
+
+    /// <summary>True when <paramref name="caller"/> may see <paramref name="port"/> (and, when attached, its switch).</summary>
+    public static bool CanSee(ValePort port, AccessCaller caller)
+        => port.Access!.Allows(caller, AccessRight.See) && (port.Switch is null || port.Switch.Access.Allows(caller, AccessRight.See));
 
     private void DropSwitchIfEmpty(ValeSwitch sw)
     {
@@ -111,23 +121,36 @@ internal sealed class ValeSystem : IDisposable
 
     // ---------------------------------------------------------------- REGISTER "valeX:Y"
 
-    /// <summary>The port a REGISTER (or info request) of "valeX:Y" names, created with its switch when missing.</summary>
-    public ValePort FindOrCreate(string name, ref NmReqRegister req, string op)
+    /// <summary>
+    /// The port a REGISTER (or, with <paramref name="right"/> See, an info request) of "valeX:Y" names, created with its
+    /// switch when missing. An existing port needs <paramref name="right"/> on it, a new one Use on an existing switch.
+    /// <paramref name="interfacePort"/>: the port of an interface being attached (the engine's own bridge), never a
+    /// persistent port of the same name.
+    /// </summary>
+    public ValePort FindOrCreate(string name, ref NmReqRegister req, string op, AccessCaller caller, AccessRight right = AccessRight.Use, bool interfacePort = false)
     {
         var (swName, portName) = SplitName(name, op);
-        if (FindPersistent(portName) is { } persistent)
+        if (!interfacePort && FindPersistent(portName) is { } persistent)
         {
-            if (persistent.Switch is not null && persistent.Switch.Name == swName) return persistent;
+            if (persistent.Switch is not null && persistent.Switch.Name == swName)
+            {
+                persistent.Access!.Demand(caller, right, portName, name, op);
+                return persistent;
+            }
             throw NetmapException.Create(name, op, Errno.EINVAL, $"{portName} is an interface not attached to {swName}: attach it first (VALE_ATTACH)");
         }
         var existing = FindSwitch(swName)?.Find(name);
-        if (existing is not null) return existing; // netmap ignores the new request's ring/slot configuration
+        if (existing is not null)
+        {
+            existing.Access!.Demand(caller, right, name, name, op);
+            return existing; // netmap ignores the new request's ring/slot configuration
+        }
 
-        var sw = GetOrCreateSwitch(swName, name, op);
+        var sw = GetOrCreateSwitch(swName, name, op, caller);
         try
         {
             CheckCapacity(sw, name, op);
-            var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, req.ExtraBufs, persistent: false, op);
+            var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, req.ExtraBufs, persistent: false, op, caller);
             sw.Attach(port);
             return port;
         }
@@ -137,34 +160,51 @@ internal sealed class ValeSystem : IDisposable
         }
     }
 
-    private ValePort CreatePort(string name, ushort memId, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots, uint extraBufs, bool persistent, string op)
+    /// <summary>Costs of a port besides its region: the port itself and its two kick lines (four descriptors).</summary>
+    public const int PortDescriptors = 4;
+
+    private ValePort CreatePort(string name, ushort memId, ushort txRings, ushort rxRings, uint txSlots, uint rxSlots, uint extraBufs, bool persistent, string op, AccessCaller caller)
     {
         int txr = Math.Clamp(txRings == 0 ? 1 : (int)txRings, 1, NetmapConstants.BridgeMaxRings);
         int rxr = Math.Clamp(rxRings == 0 ? 1 : (int)rxRings, 1, NetmapConstants.BridgeMaxRings);
         uint txd = txSlots < 2 ? NetmapConstants.BridgeRingSize : Math.Min(txSlots, (uint)NetmapConstants.BridgeMaxSlots);
         uint rxd = rxSlots < 2 ? NetmapConstants.BridgeRingSize : Math.Min(rxSlots, (uint)NetmapConstants.BridgeMaxSlots);
+        var charge = _allocators.Quota.Open(caller.Uid);
         MemoryRegion region;
-        if (memId != 0)
-        {
-            if (!_allocators.TryGet(memId, out region))
-                throw NetmapException.Create(name, op, Errno.EINVAL, $"mem_id {memId} does not exist");
-        }
-        else
-        {
-            // As netmap_vp_create: one more ring per direction (the unused host ring) and room for two pipes.
-            var p = AllocatorParameters.ForPrivatePort((uint)txr + 1, txd, (uint)rxr + 1, rxd, Math.Min(extraBufs, 1u << 20), 2);
-            region = _allocators.CreatePrivate(p);
-        }
         ValePort port;
         try
         {
-            port = ValePort.Create(name, region, txr, rxr, txd, rxd, persistent, OnUnused);
+            charge.Add(ResourceKind.Ports, 1, name, op).Add(ResourceKind.Descriptors, PortDescriptors, name, op);
+            if (memId != 0)
+            {
+                if (!_allocators.TryGet(memId, out region))
+                    throw NetmapException.Create(name, op, Errno.EINVAL, $"mem_id {memId} does not exist");
+                region.Access.Demand(caller, AccessRight.Use, $"mem_id {memId}", name, op);
+            }
+            else
+            {
+                // As netmap_vp_create: one more ring per direction (the unused host ring) and room for two pipes. The
+                // extra buffers are what the engine granted (at most netmap's 128 * 4096).
+                var p = AllocatorParameters.ForPrivatePort((uint)txr + 1, txd, (uint)rxr + 1, rxd, extraBufs, 2);
+                region = _allocators.CreatePrivate(p, caller, name, op);
+            }
+            try
+            {
+                port = ValePort.Create(name, region, txr, rxr, txd, rxd, persistent, OnUnused);
+            }
+            catch
+            {
+                if (region.Users == 0) _allocators.Release(region);
+                throw;
+            }
         }
         catch
         {
-            if (region.Users == 0) _allocators.Release(region);
+            charge.Dispose();
             throw;
         }
+        port.Charge = charge;
+        port.Access = caller.NewObject();
         port.ResetRings();
         SnapshotPorts = [.. SnapshotPorts, port];
         if (_workers.Length > 0)
@@ -204,13 +244,14 @@ internal sealed class ValeSystem : IDisposable
             DropSwitchIfEmpty(sw);
         }
         port.Destroy();
+        port.Charge?.Dispose();
         _allocators.Release(port.Region);
         SnapshotPorts = SnapshotPorts.Where(p => p != port).ToArray();
     }
 
     // ---------------------------------------------------------------- VALE_NEWIF / VALE_DELIF
 
-    public void NewInterface(string name, ref NmReqValeNewInterface req)
+    public void NewInterface(string name, ref NmReqValeNewInterface req, AccessCaller caller)
     {
         const string op = "VALE_NEWIF";
         if (name.StartsWith(NetmapConstants.BridgeNamePrefix, StringComparison.Ordinal))
@@ -223,20 +264,21 @@ internal sealed class ValeSystem : IDisposable
             throw NetmapException.Create(name, op, Errno.EEXIST, "the interface exists");
         if (_persistent.Count >= MaxPersistentInterfaces)
             throw NetmapException.Create(name, op, Errno.ENOMEM, $"already {MaxPersistentInterfaces} VALE interfaces");
-        var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, 0, persistent: true, op);
+        var port = CreatePort(name, req.MemId, req.TxRings, req.RxRings, req.TxSlots, req.RxSlots, 0, persistent: true, op, caller);
         _persistent.Add(name, port);
         req.TxRings = (ushort)port.TxRings.Length; req.RxRings = (ushort)port.RxRings.Length;
         req.TxSlots = port.TxSlots; req.RxSlots = port.RxSlots;
         req.MemId = port.Region.MemId;
     }
 
-    public void DeleteInterface(string name)
+    public void DeleteInterface(string name, AccessCaller caller)
     {
         const string op = "VALE_DELIF";
         if (!_persistent.TryGetValue(name, out var port))
             throw FindPort(name) is null
                 ? NetmapException.Create(name, op, Errno.ENXIO, "no such interface")
                 : NetmapException.Create(name, op, Errno.EINVAL, "not created by VALE_NEWIF");
+        port.Access!.Demand(caller, AccessRight.Use, name, name, op);
         if (port.Registrations > 0)
             throw NetmapException.Create(name, op, Errno.EBUSY, $"open by {port.Registrations} registration(s)");
         if (port.Switch is not null)
@@ -247,7 +289,7 @@ internal sealed class ValeSystem : IDisposable
 
     // ---------------------------------------------------------------- VALE_ATTACH / VALE_DETACH
 
-    public uint Attach(string name, ref NmReqValeAttach req)
+    public uint Attach(string name, ref NmReqValeAttach req, AccessCaller caller)
     {
         const string op = "VALE_ATTACH";
         var (swName, ifName) = SplitName(name, op);
@@ -261,12 +303,13 @@ internal sealed class ValeSystem : IDisposable
                 throw NetmapException.Create(name, op, Errno.EBUSY, "already a port of the switch");
             throw NetmapException.Create(name, op, Errno.ENXIO, $"no interface {ifName}: neither a VALE interface (VALE_NEWIF) nor a Linux interface in the caller's network namespace");
         }
+        port.Access!.Demand(caller, AccessRight.Use, ifName, name, op);
         if (port.Switch is not null)
             throw NetmapException.Create(name, op, Errno.EBUSY,
                 port.Switch.Name == swName ? $"{ifName} is already attached to {swName}" : $"{ifName} is attached to {port.Switch.Name}");
         if (mode == RegisterMode.NicAndSoftware)
             throw NetmapException.Create(name, op, Errno.EINVAL, $"{ifName} is a VALE interface: it has no host rings to attach");
-        var sw = GetOrCreateSwitch(swName, name, op);
+        var sw = GetOrCreateSwitch(swName, name, op, caller);
         try
         {
             CheckCapacity(sw, name, op);
@@ -278,7 +321,7 @@ internal sealed class ValeSystem : IDisposable
         }
     }
 
-    public uint Detach(string name)
+    public uint Detach(string name, AccessCaller caller)
     {
         const string op = "VALE_DETACH";
         var (swName, ifName) = SplitName(name, op);
@@ -290,6 +333,7 @@ internal sealed class ValeSystem : IDisposable
                 throw NetmapException.Create(name, op, Errno.EINVAL, "an ephemeral port leaves when it is closed, not by VALE_DETACH");
             throw NetmapException.Create(name, op, Errno.ENXIO, $"{ifName} is not attached to {swName}");
         }
+        port.Access!.Demand(caller, AccessRight.Use, ifName, name, op);
         uint index = port.PortIndex;
         sw.Detach(port);
         DropSwitchIfEmpty(sw);
@@ -299,27 +343,39 @@ internal sealed class ValeSystem : IDisposable
     // ---------------------------------------------------------------- VALE_LIST
 
     /// <summary>VALE_LIST with a name: its switch and port indices (port 255 when not on the switch); ENOENT if no switch.</summary>
-    public void List(string name, ref NmReqValeList req)
+    public void List(string name, ref NmReqValeList req, AccessCaller caller)
     {
         int colon = name.IndexOf(':');
         string swName = colon < 0 ? name : name[..colon];
-        var sw = FindSwitch(swName) ?? throw NetmapException.Create(name, "VALE_LIST", Errno.ENOENT, $"no switch {swName}");
+        var sw = FindSwitch(swName);
+        // What the caller may not see is listed as absent.
+        if (sw is null || !sw.Access.Allows(caller, AccessRight.See)) throw NetmapException.Create(name, "VALE_LIST", Errno.ENOENT, $"no switch {swName}");
         req.BridgeIndex = (ushort)sw.Index;
         req.PortIndex = NetmapConstants.BridgeNoPort;
-        if (colon >= 0 && FindPort(name) is { } p && p.Switch == sw) req.PortIndex = p.PortIndex;
+        if (colon >= 0 && FindPort(name) is { } p && p.Switch == sw && CanSee(p, caller)) req.PortIndex = p.PortIndex;
     }
 
-    /// <summary>VALE_LIST with an empty name: the first port at or after (bridge_idx, port_idx), with its full name.</summary>
-    public string ListNext(ref NmReqValeList req)
+    /// <summary>
+    /// VALE_LIST with an empty name: the first port at or after (bridge_idx, port_idx) that the caller may see, with its
+    /// full name. Our extension: bridge_idx <see cref="NetmapConstants.MaxBridges"/> (one past the last switch, where
+    /// netmap's iteration never goes) lists the persistent ports attached to no switch, by name, port_idx counting them.
+    /// </summary>
+    public string ListNext(ref NmReqValeList req, AccessCaller caller)
     {
+        if (req.BridgeIndex == NetmapConstants.MaxBridges)
+        {
+            var loose = _persistent.Values.Where(p => p.Switch is null && CanSee(p, caller)).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+            if (req.PortIndex < (uint)loose.Count) return loose[(int)req.PortIndex].Name;
+            throw NetmapException.Create("", "VALE_LIST", Errno.ENOENT, "no more unattached persistent ports");
+        }
         for (int b = req.BridgeIndex; b < _switches.Length; b++)
         {
             var sw = _switches[b];
-            if (sw is null) continue;
+            if (sw is null || !sw.Access.Allows(caller, AccessRight.See)) continue;
             for (int p = b == req.BridgeIndex ? (int)Math.Min(req.PortIndex, (uint)NetmapConstants.BridgeMaxPorts) : 0; p < NetmapConstants.BridgeMaxPorts; p++)
             {
                 var port = sw.Port(p);
-                if (port is null) continue;
+                if (port is null || !CanSee(port, caller)) continue;
                 req.BridgeIndex = (ushort)b;
                 req.PortIndex = (uint)p;
                 return port.Persistent ? sw.Name + ":" + port.Name : port.Name;
@@ -342,7 +398,7 @@ internal sealed class ValeSystem : IDisposable
         {
             if (lookup is null) return; // the default on a switch that does not exist: nothing to restore
             if (!create) throw NetmapException.Create(name, "regops", Errno.ENXIO, "no such switch");
-            sw = GetOrCreateSwitch(name, name, "regops");
+            sw = GetOrCreateSwitch(name, name, "regops", null);
             sw.Persistent = true;
         }
         sw.SetLookup(lookup);

@@ -103,7 +103,7 @@ internal sealed class DaemonChannel : IControlChannel
                 fds[0] = -1;
                 nfds = 0; // ownership moves below
                 MappedMemory map;
-                try { map = SharedRegionCache.Acquire(memfd, Description); }
+                try { map = SharedRegionCache.Acquire(memfd, MinimumRegionLength(message), Description); }
                 catch { SeqPacketSocket.CloseFd(kick); SeqPacketSocket.CloseFd(peer); foreach (int q in queues) SeqPacketSocket.CloseFd(q); throw; }
                 registration = new ChannelRegistration(map, kick, peer, h.Token, () =>
                 {
@@ -119,6 +119,16 @@ internal sealed class DaemonChannel : IControlChannel
         {
             for (int i = 0; i < nfds; i++) SeqPacketSocket.CloseFd(fds[i]);
         }
+    }
+
+    /// <summary>What the reply says the region holds: nr_memsize (netmap's part) plus our region header after it,
+    /// which the port reads first. A memfd shorter than that is refused before it is mapped.</summary>
+    private static long MinimumRegionLength(ReadOnlySpan<byte> message)
+    {
+        var h = MemoryMarshal.Read<NmReqHeader>(message);
+        if (h.RequestType != RequestType.Register || !RequestMessage.InBounds(message.Length, h.Body, NmReqRegister.Size)) return 1;
+        ulong memSize = MemoryMarshal.Read<NmReqRegister>(message[(int)h.Body..]).MemSize;
+        return memSize > long.MaxValue / 2 ? long.MaxValue : (long)memSize + Memory.RegionHeader.Size;
     }
 
     /// <summary>Closes like close(2) on /dev/netmap: synchronously. We half-close and wait (bounded) for the

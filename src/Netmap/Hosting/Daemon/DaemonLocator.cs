@@ -74,17 +74,28 @@ public static class DaemonLocator
 
     /// <summary>Connects to netmapd (see the class remarks), starting it first if nothing listens and autostart is allowed.</summary>
     internal static DaemonChannel Connect(string? socketPath = null)
+        => Discover(socketPath, out var plan) ?? Autostart(plan.Path, ProcessInfo.EffectiveUid, plan.CheckFiles, plan.Miss, plan.SystemDenied);
+
+    /// <summary>Where and how the autostart would start netmapd after <see cref="Discover"/> found none.</summary>
+    internal readonly record struct AutostartPlan(string Path, bool CheckFiles, Errno Miss, string? SystemDenied);
+
+    /// <summary>The search of the class remarks without its last step: a channel, or null and where the autostart would
+    /// start a daemon (<paramref name="plan"/>). Also what the C interposer's /dev/netmap open uses: it spawns
+    /// <see cref="StartCommand"/> itself and searches again.</summary>
+    internal static DaemonChannel? Discover(string? socketPath, out AutostartPlan plan)
     {
         uint uid = ProcessInfo.EffectiveUid;
         if ((socketPath ?? ExplicitSocketPath) is { } named)
         {
             var ch = TryConnect(named, uid, checkFiles: false, out var miss, out string? denied);
+            plan = new AutostartPlan(named, false, miss, null);
             if (ch is not null) return ch;
             if (miss == Errno.EACCES) throw new NetmapException(Errno.EACCES, denied!);
-            return Autostart(named, uid, checkFiles: false, miss, null);
+            return null;
         }
         string perUser = PerUserSocketPath, system = SystemSocketPath;
         var own = TryConnect(perUser, uid, checkFiles: true, out var ownMiss, out string? ownDenied);
+        plan = new AutostartPlan(perUser, true, ownMiss, null);
         if (own is not null) return own;
         if (ownMiss == Errno.EACCES) throw new NetmapException(Errno.EACCES, ownDenied!);
         string? systemDenied = null;
@@ -94,7 +105,25 @@ public static class DaemonLocator
             if (shared is not null) return shared;
             if (sysMiss != Errno.EACCES) systemDenied = null;
         }
-        return Autostart(perUser, uid, checkFiles: true, ownMiss, systemDenied);
+        plan = plan with { SystemDenied = systemDenied };
+        return null;
+    }
+
+    /// <summary>True when <paramref name="path"/> is one of the sockets the search above connects to (for recognising
+    /// a received or inherited connection to netmapd by its peer's address).</summary>
+    internal static bool IsDiscoveredPath(string path)
+        => path == (ExplicitSocketPath ?? PerUserSocketPath) || (ExplicitSocketPath is null && path == SystemSocketPath);
+
+    /// <summary>The command that starts netmapd for <paramref name="path"/> (executable first), as the autostart runs
+    /// it. Throws when autostart is forbidden (NETMAP_NO_AUTOSTART=1) or no executable is found.</summary>
+    internal static string[] StartCommand(string path)
+    {
+        if (Environment.GetEnvironmentVariable(NoAutostartVariable) == "1")
+            throw new NetmapException(Errno.ECONNREFUSED, $"{path}: no netmapd is listening and {NoAutostartVariable}=1 forbids starting one");
+        var daemon = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable}; looked at: {DaemonSearchOrder})");
+        return daemon.Assembly is null
+            ? [daemon.FileName, "--socket", path, "--detach"]
+            : [daemon.FileName, daemon.Assembly, "--socket", path, "--detach"];
     }
 
     /// <summary>
@@ -191,13 +220,10 @@ public static class DaemonLocator
     {
         lock (StartLock)
         {
-            var daemon = FindDaemon() ?? throw new NetmapException(Errno.ENOENT, $"{path}: no netmapd is listening and the netmapd executable was not found (set {DaemonPathVariable}; looked at: {DaemonSearchOrder})");
-            string exe = daemon.FileName;
+            var command = StartCommand(path);
+            string exe = command[0];
             var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardInput = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            if (daemon.Assembly is not null) psi.ArgumentList.Add(daemon.Assembly);
-            psi.ArgumentList.Add("--socket");
-            psi.ArgumentList.Add(path);
-            psi.ArgumentList.Add("--detach");
+            foreach (var arg in command.Skip(1)) psi.ArgumentList.Add(arg);
             Process? started;
             try { started = Process.Start(psi); }
             catch (System.ComponentModel.Win32Exception e)

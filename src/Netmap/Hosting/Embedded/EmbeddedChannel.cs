@@ -10,7 +10,8 @@ internal sealed class EmbeddedChannel : IControlChannel
     private readonly NetmapEngine _engine;
     private readonly EngineSession _session;
 
-    public EmbeddedChannel(NetmapEngine engine) : this(engine, "embedded", 0, 0, isInternal: false) { }
+    /// <summary>A channel for this process: the caller is its own effective uid (pid 0: the calling thread's namespace).</summary>
+    public EmbeddedChannel(NetmapEngine engine) : this(engine, "embedded", 0, ProcessInfo.EffectiveUid, isInternal: false) { }
 
     /// <summary>A channel on behalf of another client (<paramref name="peerPid"/>, <paramref name="peerUid"/>):
     /// what the engine's own clients (an attached interface's bridge) use.</summary>

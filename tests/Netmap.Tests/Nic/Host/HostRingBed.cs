@@ -55,10 +55,10 @@ internal sealed class HostRingBed : IDisposable
             Region = MemoryRegion.Create(31, AllocatorParameters.ForPrivatePort(2, slots, 2, slots, 0, 0), isGlobal: false);
             Layout = RegionLayout.Read(Region.Mapping, Region.MemSize, "test");
             var (txKind, rxKind) = backend == NicBackendKind.Xdp ? (KringKind.XdpTx, KringKind.XdpRx) : (KringKind.PacketTx, KringKind.PacketRx);
-            _nicRx = RingFactory.CreateWithBuffers(Region, slots, false, 0, rxKind, Dev);
-            _nicTx = RingFactory.CreateWithBuffers(Region, slots, true, 0, txKind, Dev);
-            _hostRx = RingFactory.CreateWithBuffers(Region, slots, false, 1, KringKind.TapRx, Dev);
-            _hostTx = RingFactory.CreateWithBuffers(Region, slots, true, 1, KringKind.TapTx, Dev);
+            _nicRx = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, false, 0, rxKind, Dev);
+            _nicTx = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, true, 0, txKind, Dev);
+            _hostRx = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, false, 1, KringKind.TapRx, Dev);
+            _hostTx = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, true, 1, KringKind.TapTx, Dev);
             NicTx = Kring.Open(Region.Mapping, Layout, _nicTx.Offset, "test");
             NicRx = Kring.Open(Region.Mapping, Layout, _nicRx.Offset, "test");
             HostTx = Kring.Open(Region.Mapping, Layout, _hostTx.Offset, "test");

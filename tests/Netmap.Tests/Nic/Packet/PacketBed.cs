@@ -38,8 +38,8 @@ internal sealed class PacketBed : IDisposable
             Lab.PrepareLink(NsPeer, PeerDev, mtu == 1500 ? 0 : mtu);
             Assert.Equal(IfIndex, NamespaceThread.Run(NsNetmap, () => PacketNetns.IndexOf(Dev)));
             Region = MemoryRegion.Create(11, AllocatorParameters.ForPrivatePort(2, slots, 2, slots, 0, 0), isGlobal: false);
-            _rxRing = RingFactory.CreateWithBuffers(Region, slots, isTx: false, ringId: 0, KringKind.PacketRx, Dev);
-            _txRing = RingFactory.CreateWithBuffers(Region, slots, isTx: true, ringId: 0, KringKind.PacketTx, Dev);
+            _rxRing = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, isTx: false, ringId: 0, KringKind.PacketRx, Dev);
+            _txRing = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, isTx: true, ringId: 0, KringKind.PacketTx, Dev);
             Layout = RegionLayout.Read(Region.Mapping, Region.MemSize, "test");
             Tx = Kring.Open(Region.Mapping, Layout, _txRing.Offset, "test");
             Rx = Kring.Open(Region.Mapping, Layout, _rxRing.Offset, "test");

@@ -103,7 +103,7 @@ public sealed class TapAttachmentTests
     public void QueueOpen_OnADescriptorThatIsNotATap_FailsEinval()
     {
         using var region = MemoryRegion.Create(9, AllocatorParameters.ForPrivatePort(1, 64, 1, 64, 0, 0), isGlobal: false);
-        var tx = RingFactory.CreateWithBuffers(region, 64, isTx: true, ringId: 0, KringKind.TapTx, "tapx");
+        var tx = RingFactory.CreateWithBuffers(region, region.Ledger.CreateOwner("tapx"), 64, isTx: true, ringId: 0, KringKind.TapTx, "tapx");
         RingFactory.State(region, tx).BackendParam0 = TapQueue.FormatPlainFrames;
         var layout = RegionLayout.Read(region.Mapping, region.MemSize, "test");
         var k = Kring.Open(region.Mapping, layout, tx.Offset, "test");

@@ -40,8 +40,8 @@ internal sealed class TapRig : IDisposable
         var region = MemoryRegion.Create(9, AllocatorParameters.ForPrivatePort(1, slots, 1, slots, 0, 0), isGlobal: false);
         try
         {
-            var tx = RingFactory.CreateWithBuffers(region, slots, isTx: true, ringId: 0, KringKind.TapTx, ifName);
-            var rx = RingFactory.CreateWithBuffers(region, slots, isTx: false, ringId: 0, KringKind.TapRx, ifName);
+            var tx = RingFactory.CreateWithBuffers(region, region.Ledger.CreateOwner(ifName), slots, isTx: true, ringId: 0, KringKind.TapTx, ifName);
+            var rx = RingFactory.CreateWithBuffers(region, region.Ledger.CreateOwner(ifName), slots, isTx: false, ringId: 0, KringKind.TapRx, ifName);
             var att = NamespaceThread.Run(ns, () => TapAttachment.Open(ifName, region, [tx], [rx]));
             try { return new TapRig(region, tx, rx, att); }
             catch { att.Dispose(); throw; }
@@ -105,8 +105,8 @@ internal sealed class TapRig : IDisposable
     {
         Queue.Dispose();
         Attachment.Dispose();
-        RingFactory.DestroyWithBuffers(Region, _tx);
-        RingFactory.DestroyWithBuffers(Region, _rx);
+        RingFactory.Destroy(Region, _tx);
+        RingFactory.Destroy(Region, _rx);
         Region.Dispose();
     }
 }

@@ -31,8 +31,8 @@ internal sealed class XdpBed : IDisposable
         Layout = RegionLayout.Read(Region.Mapping, Region.MemSize, Dev);
         RxRings = new RingFactory.CreatedRing[queues];
         TxRings = new RingFactory.CreatedRing[queues];
-        for (int q = 0; q < queues; q++) RxRings[q] = RingFactory.CreateWithBuffers(Region, slots, false, (ushort)q, KringKind.XdpRx, Dev);
-        for (int q = 0; q < queues; q++) TxRings[q] = RingFactory.CreateWithBuffers(Region, slots, true, (ushort)q, KringKind.XdpTx, Dev);
+        for (int q = 0; q < queues; q++) RxRings[q] = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, false, (ushort)q, KringKind.XdpRx, Dev);
+        for (int q = 0; q < queues; q++) TxRings[q] = RingFactory.CreateWithBuffers(Region, Region.Ledger.CreateOwner(Dev), slots, true, (ushort)q, KringKind.XdpTx, Dev);
         Rx = RxRings.Select(r => Kring.Open(Region.Mapping, Layout, r.Offset, Dev)).ToArray();
         Tx = TxRings.Select(r => Kring.Open(Region.Mapping, Layout, r.Offset, Dev)).ToArray();
         if (attach) Attach();
