@@ -394,9 +394,10 @@ internal sealed class DaemonServer : IDisposable
     {
         Span<byte> buf = stackalloc byte[ReplyHeader.Size + ReplyHeader.MaxDetail];
         int len = ReplyHeader.Write(buf, err, 0, 0, 0, ReadOnlySpan<byte>.Empty, why);
-        using (var s = new SeqPacketSocket(fd)) s.Send(buf[..len], ReadOnlySpan<int>.Empty, dontWait: true);
+        // Counted before the client can read why (a caller that saw the refusal sees it counted).
         Interlocked.Increment(ref _refused);
         _refusals.Refused(uid, why);
+        using (var s = new SeqPacketSocket(fd)) s.Send(buf[..len], ReadOnlySpan<int>.Empty, dontWait: true);
     }
 
     // ---------------------------------------------------------------- one connection, on a request thread
@@ -574,14 +575,18 @@ internal sealed class DaemonServer : IDisposable
             _log(TraceLevel.Error, $"{c.Peer}: releasing the session failed: {ex}");
         }
         c.DropOutgoing();
-        c.Socket.Dispose();
         lock (_lock)
         {
-            _connections.Remove(c.Id);
+            // Uncounted before the socket closes: a client that saw its close complete may connect again at once.
             if (_perUser.TryGetValue(c.Uid, out int k))
             {
                 if (k <= 1) _perUser.Remove(c.Uid); else _perUser[c.Uid] = k - 1;
             }
+        }
+        c.Socket.Dispose();
+        lock (_lock)
+        {
+            _connections.Remove(c.Id);
             Monitor.PulseAll(_lock);
         }
         if (_verbose) _log(TraceLevel.Verbose, $"{c.Peer}: disconnected ({why})");
