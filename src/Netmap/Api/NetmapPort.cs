@@ -84,6 +84,8 @@ public sealed class NetmapPort : IDisposable
         BuildWaitSet(channel.HangupFd);
         _txRings = _tx.Select(k => k.Ring).ToArray();
         _rxRings = _rx.Select(k => k.Ring).ToArray();
+        // The opening thread usually polls the port: give it its wake event now, so that its first sleep allocates nothing.
+        WakeEvent.ForCurrentThread();
         var first = _tx.Length > 0 ? _tx[0] : _rx.Length > 0 ? _rx[0] : null;
         if (first?.Kind is KringKind.PipeTx or KringKind.PipeRx) _peerKring = first;
         else if (first?.Kind is KringKind.MonitorTx or KringKind.MonitorRx) { _peerKring = first; _isMonitor = true; }
