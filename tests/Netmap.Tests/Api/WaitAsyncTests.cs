@@ -43,6 +43,20 @@ public sealed class WaitAsyncTests : IDisposable
     }
 
     [Fact]
+    public void WaitAsync_WhenReady_AllocatesNothing()
+    {
+        Send("ready");
+        for (int i = 0; i < 100; i++) _ = _p.Slave.WaitAsync(PollEvents.In).Result;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            var wait = _p.Slave.WaitAsync(PollEvents.In);
+            Assert.True(wait.IsCompletedSuccessfully);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task WaitAsync_Pending_ArmsNeedKick_AndCompletesWhenThePeerSends()
     {
         var wait = _p.Slave.WaitAsync(PollEvents.In);
