@@ -294,7 +294,7 @@ internal sealed class ValeShell(NetmapHost host)
             Thread.Sleep(2);
         }
         ulong after = Volatile.Read(ref ks.BadIndices);
-        bool resync = p.Port.TxSync(); // the prologue sees rhead out of range: reinit
+        bool resync = p.Port.TxSync(); // rhead out of range: the sync takes its own copy back
         return $"{p.Name} bad_delta {after - before} resync {resync} rhead {Volatile.Read(ref ks.RHead)} hwcur {Volatile.Read(ref ks.HwCur)}";
     }
 

@@ -20,6 +20,9 @@ public sealed class Counters
     public long MinSpace = NoSpace;
     /// <summary>Seconds between the start of the main loop (rx: the first packet) and its end.</summary>
     public double Seconds;
+    /// <summary>Slots skipped because their buffer index was invalid (a peer, or another process mapping the region,
+    /// wrote it): they go out empty (tx) or are consumed without being read (ping/pong).</summary>
+    public long BadSlots;
     /// <summary>The loop ended normally (netmap's targ->completed).</summary>
     public bool Completed;
 

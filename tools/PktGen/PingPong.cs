@@ -89,14 +89,22 @@ public sealed class PingPong
             uint m = 0;
             for (; m < limit; m++)
             {
-                if (tx.IsEmpty)
+                if (tx.GetSpace(out uint head) == 0)
                 {
                     _log.D("ping_body", PktGenLines.PingNoRoom, "-- ouch, cannot send");
                     break;
                 }
-                uint head = tx.Head;
                 ref var slot = ref tx.Slot(head);
-                var p = tx.Buffer(slot.BufferIndex);
+                if (!tx.TryGetBuffer(slot.BufferIndex, out var p))
+                {
+                    // A buffer index a peer handed back invalid: the slot goes out empty.
+                    slot.Length = 0;
+                    slot.Flags = SlotFlags.None;
+                    counters.BadSlots++;
+                    tx.Cur = tx.Head = tx.Next(head);
+                    m--;
+                    continue;
+                }
                 frame.AsSpan().CopyTo(p);
                 BinaryPrimitives.WriteUInt32LittleEndian(p[FrameBuilder.PingSequenceOffset..], (uint)sent);
                 BinaryPrimitives.WriteInt64LittleEndian(p[FrameBuilder.PingTimestampOffset..], NowNs());
@@ -177,12 +185,12 @@ public sealed class PingPong
         for (int i = 0; i < rxRings.Length; i++)
         {
             var ring = rxRings[i];
-            while (!ring.IsEmpty)
+            // head and tail read once: at most the slots available now, whatever another process writes meanwhile.
+            for (uint avail = ring.GetSpace(out uint head); avail > 0; avail--)
             {
-                uint head = ring.Head;
                 ref var slot = ref ring.Slot(head);
                 long now = NowNs();
-                var p = ring.Payload(slot);
+                if (!ring.TryGetPayload(slot, out var p)) _counters.BadSlots++;
                 if (p.Length >= FrameBuilder.PingPayloadEnd)
                 {
                     long t = now - BinaryPrimitives.ReadInt64LittleEndian(p[FrameBuilder.PingTimestampOffset..]);
@@ -192,9 +200,9 @@ public sealed class PingPong
                     av += t;
                     buckets[Msb64((ulong)t)]++;
                 }
-                uint next = ring.Next(head);
-                ring.Cur = next;
-                ring.Head = next;
+                head = ring.Next(head);
+                ring.Cur = head;
+                ring.Head = head;
                 got++;
             }
         }
@@ -233,31 +241,40 @@ public sealed class PingPong
                 _log.D("pong_body", PktGenLines.PongPoll, "poll error on queue 0: timeout" + Transmitter.PeerNote(port));
                 continue;
             }
-            uint txHead = tx.Head;
-            uint txAvail = tx.Space;
+            uint txAvail = tx.GetSpace(out uint txHead); // head and tail read once
             ulong before = sent;
             for (int i = 0; i < rxRings.Length; i++)
             {
                 var rxRing = rxRings[i];
-                while (!rxRing.IsEmpty)
+                for (uint avail = rxRing.GetSpace(out uint head); avail > 0; avail--)
                 {
-                    uint head = rxRing.Head;
                     ref var slot = ref rxRing.Slot(head);
-                    var src = rxRing.Payload(slot);
+                    if (!rxRing.TryGetPayload(slot, out var src)) counters.BadSlots++;
                     uint next = rxRing.Next(head);
                     if (txAvail == 0 || (n > 0 && sent >= n))
                     {
                         rxRing.Cur = next;
-                        rxRing.Head = next;
+                        rxRing.Head = head = next;
                         continue;
                     }
                     ref var ts = ref tx.Slot(txHead);
-                    var dst = tx.Buffer(ts.BufferIndex);
+                    if (!tx.TryGetBuffer(ts.BufferIndex, out var dst))
+                    {
+                        // An invalid buffer handed back by the peer: that TX slot goes out empty, the frame is dropped.
+                        ts.Length = 0;
+                        ts.Flags = SlotFlags.None;
+                        counters.BadSlots++;
+                        rxRing.Cur = next;
+                        rxRing.Head = head = next;
+                        txHead = tx.Next(txHead);
+                        txAvail--;
+                        continue;
+                    }
                     int len = Math.Min(src.Length, dst.Length);
                     src[..len].CopyTo(dst);
                     Echo(src[..len], dst);
                     rxRing.Cur = next;
-                    rxRing.Head = next;
+                    rxRing.Head = head = next;
                     ts.Length = (ushort)len;
                     ts.Flags = SlotFlags.None;
                     txHead = tx.Next(txHead);

@@ -37,4 +37,6 @@ public static class PktGenLines
     public const int Affinity = 661;
     /// <summary>main_thread: "ouch, thread N exited with error".</summary>
     public const int Ouch = 2846;
+    /// <summary>main_thread: slots skipped because a peer handed back invalid buffer indices (ours, not netmap's).</summary>
+    public const int BadSlots = 2848;
 }

@@ -78,6 +78,8 @@ public static class PktGenRunner
                 reporter.Stop();
             }
             if (!ok) log.D("main_thread", PktGenLines.Ouch, "ouch, thread 0 exited with error");
+            if (counters.BadSlots != 0)
+                log.D("main_thread", PktGenLines.BadSlots, $"{counters.BadSlots} slots with an invalid buffer index skipped");
 
             string msg = fn == PktGenFunction.Rx ? "Received" : "Sent";
             foreach (var line in RateReporter.FormatSummary(msg, counters.Packets, counters.Bytes, counters.Events, counters.Seconds, options.Normalize))

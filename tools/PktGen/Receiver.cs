@@ -80,12 +80,12 @@ public sealed class Receiver
             for (int i = 0; i < rings.Length; i++)
             {
                 var ring = rings[i];
-                uint head = ring.Head, tail = ring.Tail, ns = ring.NumSlots;
+                uint ns = ring.NumSlots;
                 // free room in the ring: slots the port may still fill before it is full (tail == head - 1).
                 // netmap computes (head - tail) mod num_slots, which reads 0 for an empty ring; we do not.
-                uint pending = tail >= head ? tail - head : tail + ns - head;
+                uint pending = ring.GetSpace(out _);
                 curSpace += ns - 1 - pending;
-                if (head == tail) continue;
+                if (pending == 0) continue;
                 uint limit = burst;
                 if (n > 0 && n - pkts < limit) limit = (uint)(n - pkts);
                 uint m = ReceivePackets(ring, limit, ref bytes);
@@ -148,8 +148,7 @@ public sealed class Receiver
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint ReceivePackets(NetmapRing ring, uint limit, ref long bytes)
     {
-        uint head = ring.Head;
-        uint space = ring.Space;
+        uint space = ring.GetSpace(out uint head); // head and tail read once: the walk stays in the ring
         if (space < limit) limit = space;
         uint complete = 0;
         long b = 0;

@@ -114,8 +114,8 @@ public sealed class Transmitter
                 var ring = rings[i];
                 if (ring.IsEmpty) continue;
                 uint m = frags == 1
-                    ? SendPackets(ring, frame, (uint)limit)
-                    : SendFragmented(ring, frame, (uint)limit, frags, fragSize);
+                    ? SendPackets(ring, frame, (uint)limit, ref counters.BadSlots)
+                    : SendFragmented(ring, frame, (uint)limit, frags, fragSize, ref counters.BadSlots);
                 sent += m;
                 if (m > 0) events++;
                 counters.Packets = (long)sent;
@@ -146,14 +146,15 @@ public sealed class Transmitter
     /// the frame when they come back to us (netmap marks all of them and copies lazily).</summary>
     public static void Prefill(NetmapRing ring, ReadOnlySpan<byte> frame)
     {
-        uint head = ring.Head, tail = ring.Tail, n = ring.NumSlots;
+        uint space = ring.GetSpace(out uint head), n = ring.NumSlots;
+        uint tail = TailOf(head, space, n);
         for (uint j = 0; j < n; j++)
         {
             ref var slot = ref ring.Slot(j);
-            bool owned = tail >= head ? j >= head && j < tail : j >= head || j < tail;
-            if (owned && ring.IsValidBuffer(slot.BufferIndex))
+            bool owned = space != 0 && (tail >= head ? j >= head && j < tail : j >= head || j < tail);
+            if (owned && ring.TryGetBuffer(slot.BufferIndex, out var buf))
             {
-                frame.CopyTo(ring.Buffer(slot.BufferIndex));
+                frame.CopyTo(buf);
                 slot.Length = (ushort)frame.Length;
                 slot.Flags = SlotFlags.None;
             }
@@ -164,37 +165,54 @@ public sealed class Transmitter
         }
     }
 
-    /// <summary>send_packets() for one-slot frames: up to <paramref name="count"/> packets from head.</summary>
+    /// <summary>send_packets() for one-slot frames: up to <paramref name="count"/> packets from head. Head and tail
+    /// are read once; a slot whose buffer index is invalid (a peer handed it back so) goes out empty and is counted
+    /// in <paramref name="bad"/>, not as a packet.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static uint SendPackets(NetmapRing ring, byte[] frame, uint count)
+    public static uint SendPackets(NetmapRing ring, byte[] frame, uint count, ref long bad)
     {
-        uint head = ring.Head;
-        uint space = ring.Space;
+        uint space = ring.GetSpace(out uint head);
+        uint tail = TailOf(head, space, ring.NumSlots);
         ushort len = (ushort)frame.Length;
         uint last = head;
-        uint sent = 0;
-        for (; sent < count && space > 0; sent++, space--)
+        uint sent = 0, used = 0;
+        for (; sent < count && space > 0; space--)
         {
             ref var slot = ref ring.Slot(head);
-            if ((slot.Flags & SlotFlags.BufferChanged) != 0)
-                frame.AsSpan().CopyTo(ring.Buffer(slot.BufferIndex));
-            slot.Flags = SlotFlags.None;
-            slot.Length = len;
+            var flags = slot.Flags;
+            uint idx = slot.BufferIndex;
+            if (!ring.TryGetBuffer(idx, out var buf))
+            {
+                slot.Length = 0;
+                slot.Flags = SlotFlags.None;
+                bad++;
+            }
+            else
+            {
+                if ((flags & SlotFlags.BufferChanged) != 0) frame.AsSpan().CopyTo(buf);
+                slot.Flags = SlotFlags.None;
+                slot.Length = len;
+                sent++;
+            }
+            used++;
             last = head;
             head = ring.Next(head);
         }
-        return Publish(ring, head, last, sent, count);
+        Publish(ring, head, tail, last, used, sent < count);
+        return sent;
     }
 
     /// <summary>send_packets() for multi-slot frames: each packet is <paramref name="frags"/> slots of
-    /// <paramref name="fragSize"/> bytes (the last one the rest), NS_MOREFRAG on all but the last.</summary>
+    /// <paramref name="fragSize"/> bytes (the last one the rest), NS_MOREFRAG on all but the last. A fragment whose
+    /// slot has an invalid buffer index goes out empty (the packet keeps its shape) and is counted in
+    /// <paramref name="bad"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static uint SendFragmented(NetmapRing ring, byte[] frame, uint count, int frags, int fragSize)
+    public static uint SendFragmented(NetmapRing ring, byte[] frame, uint count, int frags, int fragSize, ref long bad)
     {
-        uint head = ring.Head;
-        uint space = ring.Space;
+        uint space = ring.GetSpace(out uint head);
+        uint tail = TailOf(head, space, ring.NumSlots);
         uint last = head;
-        uint sent = 0;
+        uint sent = 0, used = 0;
         var src = frame.AsSpan();
         for (; sent < count && space >= (uint)frags; sent++, space -= (uint)frags)
         {
@@ -202,30 +220,35 @@ public sealed class Transmitter
             for (int f = 0; f < frags; f++)
             {
                 ref var slot = ref ring.Slot(head);
-                int len = f + 1 < frags ? fragSize : src.Length - off;
-                src.Slice(off, len).CopyTo(ring.Buffer(slot.BufferIndex));
+                int want = f + 1 < frags ? fragSize : src.Length - off, len = want;
+                if (ring.TryGetBuffer(slot.BufferIndex, out var buf)) src.Slice(off, len).CopyTo(buf);
+                else { len = 0; bad++; }
                 slot.Length = (ushort)len;
                 slot.Flags = f + 1 < frags ? SlotFlags.MoreFragments : SlotFlags.None;
-                off += len;
+                off += want;
                 last = head;
                 head = ring.Next(head);
+                used++;
             }
         }
-        return Publish(ring, head, last, sent, count);
+        Publish(ring, head, tail, last, used, sent < count);
+        return sent;
     }
 
-    /// <summary>End of a batch: NS_REPORT on its last slot, head = cur past it; cur = tail when the batch came up
-    /// short, to tell netmap that we need more slots (Poll then waits for them).</summary>
-    private static uint Publish(NetmapRing ring, uint head, uint last, uint sent, uint wanted)
+    /// <summary>The tail that <see cref="NetmapRing.GetSpace"/> counted to: head + space, modulo the ring.</summary>
+    private static uint TailOf(uint head, uint space, uint n) => head + space >= n ? head + space - n : head + space;
+
+    /// <summary>End of a batch: NS_REPORT on its last slot, head = cur past it; cur = tail (as read for this batch)
+    /// when the batch came up short, to tell netmap that we need more slots (Poll then waits for them).</summary>
+    private static void Publish(NetmapRing ring, uint head, uint tail, uint last, uint used, bool short_)
     {
-        if (sent > 0)
+        if (used > 0)
         {
             ring.Slot(last).Flags |= SlotFlags.Report;
             ring.Cur = head;
             ring.Head = head;
         }
-        if (sent < wanted) ring.Cur = ring.Tail;
-        return sent;
+        if (short_) ring.Cur = tail;
     }
 
     /// <summary>Slots per packet and bytes per slot: as netmap (-F, -M, at most a buffer each), except that the

@@ -130,19 +130,15 @@ internal sealed class BridgeDirection
             }
             if (c > tspace) { end = PairEnd.TxFull; break; }
 
-            uint last = k;
+            // The packet keeps the shape measured above (the RX flags are not read again: another process may
+            // rewrite them meanwhile): NS_MOREFRAG on all but its last slot, also when it is forwarded cut.
             for (uint i = 0; i < c; i++)
             {
-                MoveSlot(r, ref r.Slot(j), t, ref t.Slot(k), ref dropped);
-                last = k;
+                MoveSlot(r, ref r.Slot(j), t, ref t.Slot(k), i + 1 < c ? SlotFlags.MoreFragments : SlotFlags.None, ref dropped);
                 j = j + 1 == rn ? 0 : j + 1;
                 k = k + 1 == tn ? 0 : k + 1;
             }
-            if (cut)
-            {
-                t.Slot(last).Flags &= ~SlotFlags.MoreFragments;
-                dropped++;
-            }
+            if (cut) dropped++;
             tspace -= c;
             done += (int)c;
             packets++;
@@ -156,15 +152,16 @@ internal sealed class BridgeDirection
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void MoveSlot(NetmapRing r, ref NetmapSlot rs, NetmapRing t, ref NetmapSlot ts, ref long dropped)
+    private void MoveSlot(NetmapRing r, ref NetmapSlot rs, NetmapRing t, ref NetmapSlot ts, SlotFlags more, ref long dropped)
     {
+        // Each field of both slots read once; only the copies are checked and used.
         uint rb = rs.BufferIndex, tb = ts.BufferIndex;
         uint len = rs.Length;
-        var more = rs.Flags & SlotFlags.MoreFragments;
-        if (!r.IsValidBuffer(rb) || len > r.BufferSize || !t.IsValidBuffer(tb))
+        var tflags = ts.Flags;
+        if (len > r.BufferSize || !r.TryGetBuffer(rb, out var from) || !t.TryGetBuffer(tb, out var to))
         {
             ts.Length = 0;
-            ts.Flags = (ts.Flags & SlotFlags.BufferChanged) | more;
+            ts.Flags = (tflags & SlotFlags.BufferChanged) | more;
             dropped++;
             return;
         }
@@ -177,13 +174,13 @@ internal sealed class BridgeDirection
             ts.Flags = SlotFlags.BufferChanged | more;
             return;
         }
-        if (len > t.BufferSize)
+        if (len > (uint)to.Length)
         {
-            len = t.BufferSize;
+            len = (uint)to.Length;
             dropped++;
         }
-        r.Buffer(rb)[..(int)len].CopyTo(t.Buffer(tb));
+        from[..(int)len].CopyTo(to);
         ts.Length = (ushort)len;
-        ts.Flags = (ts.Flags & SlotFlags.BufferChanged) | more; // keep a pending buffer change the peer handed back
+        ts.Flags = (tflags & SlotFlags.BufferChanged) | more; // keep a pending buffer change the peer handed back
     }
 }

@@ -60,6 +60,7 @@ public sealed class NetmapPort : IDisposable
     /// <summary>The kring whose record carries the peer state (pipes: PeerState; monitors: MonitorOrphaned), or null.</summary>
     private readonly Kring? _peerKring;
     private readonly bool _isMonitor;
+    private long _invalidSlots;
 
     private NetmapPort(PortSpec spec, IControlChannel channel, ChannelRegistration reg, in NmReqRegister r, NetmapPortOptions options)
     {
@@ -121,6 +122,10 @@ public sealed class NetmapPort : IDisposable
     private readonly uint _txSlots, _rxSlots, _extraBuffers;
     private readonly ushort _memId;
     private readonly long _memSize;
+    /// <summary>Slots that <see cref="Inject"/>, <see cref="NextPacket"/> and <see cref="Dispatch{THandler}"/>
+    /// found holding an invalid buffer index (a peer or another process of the region wrote it): Inject skips such a
+    /// slot (it goes out empty), the receive paths hand it over as an empty frame. Counted, never thrown.</summary>
+    public long InvalidSlots { get { ThrowIfDisposed(); return Volatile.Read(ref _invalidSlots); } }
     internal RegionLayout Layout => _binding.Layout;
     internal IReadOnlyList<Kring> TxKrings => _tx;
     internal IReadOnlyList<Kring> RxKrings => _rx;
@@ -689,7 +694,9 @@ public sealed class NetmapPort : IDisposable
     /// <summary>
     /// nmport_inject: copies <paramref name="frame"/> into the next TX ring with room (round robin from the current
     /// one), split into nr_buf_size fragments chained with NS_MOREFRAG, and advances head and cur. Does not sync.
-    /// Returns false (nothing written) when no ring has room or the frame needs more than 64 fragments.
+    /// Returns false (nothing written) when no ring has room or the frame needs more than 64 fragments. A slot whose
+    /// buffer index is invalid (a peer handed it back so) is skipped: it goes out empty and is counted in
+    /// <see cref="InvalidSlots"/>.
     /// </summary>
     public bool Inject(ReadOnlySpan<byte> frame)
     {
@@ -702,6 +709,7 @@ public sealed class NetmapPort : IDisposable
     {
         var tx = _tx;
         if (tx.Length == 0 || frame.Length == 0) return false;
+        Span<uint> buffers = stackalloc uint[NetmapConstants.MaxFragments];
         for (int attempt = 0; attempt < tx.Length; attempt++)
         {
             int ri = _curTx + attempt;
@@ -709,14 +717,38 @@ public sealed class NetmapPort : IDisposable
             var ring = tx[ri].Ring;
             uint bs = ring.BufferSize;
             uint frags = (uint)((frame.Length + bs - 1) / bs);
-            if (frags > NetmapConstants.MaxFragments || ring.Space < frags) continue;
-            uint head = ring.Head;
+            if (frags > NetmapConstants.MaxFragments) continue;
+            uint space = ring.GetSpace(out uint head); // head and tail read once; head < num_slots when space > 0
+            bool skipped = false;
+            while (space >= frags)
+            {
+                // Each slot's buffer index read once and checked before anything is written.
+                uint bad = ReadBuffers(ring, head, frags, buffers);
+                if (bad == frags) break;
+                // Slots up to the bad one go out empty; try again after it.
+                for (uint j = 0; j <= bad; j++)
+                {
+                    ref var s = ref ring.Slot(head);
+                    s.Length = 0;
+                    s.Flags = SlotFlags.None;
+                    head = ring.Next(head);
+                }
+                space -= bad + 1;
+                Interlocked.Increment(ref _invalidSlots);
+                skipped = true;
+            }
+            if (space < frags)
+            {
+                if (skipped) ring.Head = ring.Cur = head; // the skipped slots are handed over with the next sync
+                continue;
+            }
             int off = 0;
             for (uint f = 0; f < frags; f++)
             {
                 ref var slot = ref ring.Slot(head);
                 int len = (int)Math.Min(bs, (uint)(frame.Length - off));
-                frame.Slice(off, len).CopyTo(ring.Buffer(slot.BufferIndex));
+                ring.TryGetBuffer(buffers[(int)f], out var buf); // checked above
+                frame.Slice(off, len).CopyTo(buf);
                 slot.Length = (ushort)len;
                 slot.Flags = (slot.Flags & ~SlotFlags.MoreFragments) | (f + 1 < frags ? SlotFlags.MoreFragments : SlotFlags.None);
                 off += len;
@@ -729,9 +761,24 @@ public sealed class NetmapPort : IDisposable
         return false;
     }
 
+    /// <summary>Reads the buffer index of slots [head, head + count) once each into <paramref name="buffers"/>;
+    /// returns the position of the first invalid one, or <paramref name="count"/>.</summary>
+    private static uint ReadBuffers(NetmapRing ring, uint head, uint count, Span<uint> buffers)
+    {
+        for (uint j = 0; j < count; j++)
+        {
+            uint idx = ring.Slot(head).BufferIndex;
+            if (!ring.IsValidBuffer(idx)) return j;
+            buffers[(int)j] = idx;
+            head = ring.Next(head);
+        }
+        return count;
+    }
+
     /// <summary>
     /// nm_nextpkt: the next received slot of any bound RX ring (round robin from the current one), consumed
     /// (head and cur advance). The bytes stay valid until the next RxSync/Poll. False when every ring is empty.
+    /// A slot with an invalid buffer index gives an empty frame (counted in <see cref="InvalidSlots"/>).
     /// </summary>
     public bool NextPacket(out Span<byte> frame, out SlotFlags flags)
     {
@@ -748,10 +795,9 @@ public sealed class NetmapPort : IDisposable
             int ri = _curRx + attempt;
             if (ri >= rx.Length) ri -= rx.Length;
             var ring = rx[ri].Ring;
-            uint head = ring.Head;
-            if (head == ring.Tail) continue;
+            if (ring.GetSpace(out uint head) == 0) continue;
             ref var slot = ref ring.Slot(head);
-            frame = ring.IsValidBuffer(slot.BufferIndex) ? ring.Payload(slot) : Span<byte>.Empty;
+            if (!ring.TryGetPayload(slot, out frame)) Interlocked.Increment(ref _invalidSlots);
             flags = slot.Flags;
             ring.Head = ring.Cur = ring.Next(head);
             _curRx = ri;
@@ -771,7 +817,8 @@ public sealed class NetmapPort : IDisposable
         return Dispatch(count, ref h);
     }
 
-    /// <summary>nm_dispatch with a struct handler (no delegate call per packet).</summary>
+    /// <summary>nm_dispatch with a struct handler (no delegate call per packet). A slot with an invalid buffer index
+    /// is handed over as an empty frame (counted in <see cref="InvalidSlots"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Dispatch<THandler>(int count, ref THandler handler) where THandler : struct, IPacketHandler
     {
@@ -790,6 +837,7 @@ public sealed class NetmapPort : IDisposable
     private int DispatchCore<THandler>(int count, ref THandler handler) where THandler : struct, IPacketHandler
     {
         int done = 0;
+        long invalid = 0;
         var rx = _rx;
         int limit = count <= 0 ? int.MaxValue : count;
         for (int attempt = 0; attempt < rx.Length && done < limit; attempt++)
@@ -797,17 +845,21 @@ public sealed class NetmapPort : IDisposable
             int ri = _curRx + attempt;
             if (ri >= rx.Length) ri -= rx.Length;
             var ring = rx[ri].Ring;
-            uint head = ring.Head, tail = ring.Tail;
-            while (head != tail && done < limit)
+            uint avail = ring.GetSpace(out uint head); // < num_slots: the walk stays in the ring
+            uint take = (uint)Math.Min(avail, (uint)(limit - done));
+            for (uint i = 0; i < take; i++)
             {
                 ref var slot = ref ring.Slot(head);
-                handler.Handle(ring.IsValidBuffer(slot.BufferIndex) ? ring.Payload(slot) : ReadOnlySpan<byte>.Empty);
+                if (!ring.TryGetPayload(slot, out var frame)) invalid++;
+                handler.Handle(frame);
                 head = ring.Next(head);
-                done++;
             }
+            done += (int)take;
+            if (take == 0) continue;
             ring.Head = ring.Cur = head;
-            if (head != tail) _curRx = ri;
+            if (take < avail) _curRx = ri;
         }
+        if (invalid != 0) Interlocked.Add(ref _invalidSlots, invalid);
         return done;
     }
 
@@ -836,7 +888,7 @@ public sealed class NetmapPort : IDisposable
     }
 
     /// <summary>ReceiveAsync: the slots [head, tail) of the next RX ring that has some, from <paramref name="nextRing"/>
-    /// on (advanced past it). Indices come from shared memory: out of range reads as empty (the next sync repairs).</summary>
+    /// on (advanced past it). Indices come from shared memory, read once: out of range reads as empty.</summary>
     internal bool TakeBatch(ref int nextRing, out NetmapRing ring, out uint head, out int count)
     {
         Enter();
@@ -848,11 +900,11 @@ public sealed class NetmapPort : IDisposable
                 int ri = nextRing + attempt;
                 if (ri >= rx.Length) ri -= rx.Length;
                 var r = rx[ri].Ring;
-                uint h = r.Head, t = r.Tail, n = r.NumSlots;
-                if (h == t || h >= n || t >= n) continue;
+                uint avail = r.GetSpace(out uint h); // head and tail read once; 0 when either is outside the ring
+                if (avail == 0) continue;
                 ring = r;
                 head = h;
-                count = (int)(t >= h ? t - h : t + n - h);
+                count = (int)avail;
                 nextRing = ri + 1 == rx.Length ? 0 : ri + 1;
                 return true;
             }

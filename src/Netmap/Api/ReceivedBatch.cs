@@ -35,9 +35,9 @@ public readonly partial struct ReceivedBatch
     {
         get
         {
-            var ring = _ring!;
-            ref var slot = ref SlotAt(index);
-            return ring.IsValidBuffer(slot.BufferIndex) ? ring.Payload(slot) : ReadOnlySpan<byte>.Empty;
+            // The slot's index and length are read once (a peer may write them): an invalid index gives an empty span.
+            _ring!.TryGetPayload(SlotAt(index), out var payload);
+            return payload;
         }
     }
 

@@ -18,10 +18,34 @@ internal sealed class Kring
         StateOffset = stateOffset;
         Index = index;
         NumSlots = ring.NumSlots;
-        Kind = State.Kind;
+        ref var ks = ref State;
+        Kind = ks.Kind;
+        // The shadow starts from the shared state as found (in range, else netmap's initial values).
+        uint n = NumSlots, hwcur = Valid(ks.HwCur, n, 0);
+        uint hwtail = Valid(ks.HwTail, n, ring.IsTx ? RingMath.Prev(hwcur, n) : hwcur);
+        _shadow.Value = new SyncSnapshot
+        {
+            NumSlots = n, Seq = ks.SyncSeq, HwCur = hwcur, HwTail = hwtail,
+            RHead = Valid(ks.RHead, n, hwcur), RCur = Valid(ks.RCur, n, hwcur), RTail = Valid(ks.RTail, n, hwtail),
+        };
     }
 
+    private static uint Valid(uint v, uint n, uint fallback) => v < n ? v : fallback;
+
     public NetmapRing Ring { get; }
+    /// <summary>
+    /// Process-local copy of what this handle's last sync left in the kring (written by <see cref="SyncPrologue.Commit"/>,
+    /// under the ring's lock). Authoritative for the fields this ring's sync writes while the shared
+    /// <see cref="KringState.SyncSeq"/> still holds the value it left (nobody else synced since); the fallback for
+    /// any field found out of range. Syncs update it in place.
+    /// </summary>
+    public ref SyncSnapshot Shadow
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ref _shadow.Value;
+    }
+
+    private SyncShadow _shadow;
     public long StateOffset { get; }
     /// <summary>Object index of the ring in the ring pool (= index in the kring table).</summary>
     public uint Index { get; }

@@ -15,8 +15,9 @@ namespace Netmap.Rings;
 /// the same for the engine's forwarding worker.</item>
 /// <item>line 3: counters, written by this ring's sync.</item>
 /// </list>
-/// Every field may have been overwritten by a buggy or hostile process of the same region: readers validate
-/// indices against <see cref="NumSlots"/> of the ring header they trust, never use them raw.
+/// Every field may have been overwritten by a buggy or hostile process of the same region, the "const" ones
+/// included: readers copy each field once, validate the copy against the num_slots they cached when the ring was
+/// opened, and use only the copy (see <see cref="SyncFrame"/>).
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 256)]
 internal struct KringState
@@ -42,15 +43,21 @@ internal struct KringState
     /// <summary>Monitor rings (engine): 1 once the monitored port left netmap mode; the monitor's syncs then fail
     /// (netmap's EIO).</summary>
     [FieldOffset(48)] public uint MonitorOrphaned;
+    /// <summary>Bumped by every sync of this ring, in whichever process it runs (under <see cref="SyncLock"/>). A
+    /// handle that finds the value it left knows nobody else synced the ring since, so its own copies of the fields
+    /// this ring's sync writes are the truth and the shared ones can only differ by a scribble
+    /// (see <see cref="SyncFrame"/>).</summary>
+    [FieldOffset(52)] public uint SyncSeq;
     /// <summary>Pipe rings (engine): whether the other end of the pipe is open, so that this end's clients see it
     /// without a system call: bits 0..7 one of <see cref="PeerWaiting"/>, <see cref="PeerAttached"/>,
     /// <see cref="PeerClosed"/>, <see cref="PeerDied"/>; bits 8..31 how many times a peer end attached (wraps). Written
     /// only by the engine, with one 4-byte store per change to every ring of this end, when the peer end's first
-    /// registration comes or its last one goes; then this end's kick line is signalled so that sleepers look.</summary>
-    [FieldOffset(52)] public uint PeerState;
+    /// registration comes or its last one goes; then, after a full fence, this end's kick line is signalled if a ring of
+    /// this end has <see cref="NeedKick"/> armed (the sync's own wakeup rule).</summary>
+    [FieldOffset(56)] public uint PeerState;
     /// <summary>Pipe rings (engine): the process id of the peer end's last client (0: the engine's own process),
     /// written before <see cref="PeerState"/>; for messages only.</summary>
-    [FieldOffset(56)] public uint PeerPid;
+    [FieldOffset(60)] public uint PeerPid;
 
     [FieldOffset(64)] public uint HwTail;
     /// <summary>Monitor RX rings: lock of the monitored port's syncs that fill this ring (they may run in several

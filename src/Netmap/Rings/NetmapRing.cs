@@ -99,30 +99,47 @@ public sealed class NetmapRing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Next(uint i) => i + 1 == _numSlots ? 0 : i + 1;
 
-    /// <summary>nm_ring_space: slots the user owns (tail - head, modulo the ring).</summary>
+    /// <summary>nm_ring_space: slots the user owns (tail - head, modulo the ring), from one read of each; 0 when
+    /// either is outside the ring (another process scribbled on the header: the next sync repairs it).</summary>
     public uint Space
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => GetSpace(out _);
+    }
+
+    /// <summary>
+    /// <see cref="Space"/> and the head it counts from, read once each: the safe way to walk the user's slots,
+    /// <c>for (k = 0; k &lt; space; k++, head = Next(head))</c> never leaves the ring. 0 (and head 0) when head or
+    /// tail is outside the ring.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint GetSpace(out uint head)
+    {
+        ref var h = ref Header;
+        uint hd = Volatile.Read(ref h.Head), tail = Volatile.Read(ref h.Tail), n = _numSlots;
+        if (hd >= n || tail >= n) { head = 0; return 0; }
+        head = hd;
+        return tail >= hd ? tail - hd : tail + n - hd;
+    }
+
+    /// <summary>nm_ring_empty: head == tail (true as well when either is outside the ring: nothing to take).</summary>
+    public bool IsEmpty
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => GetSpace(out _) == 0;
+    }
+
+    /// <summary>nm_tx_pending: slots still queued for transmission (next(tail) != head); true as well when either
+    /// is outside the ring (unknown until a sync repairs it).</summary>
+    public bool HasPendingTx
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             ref var h = ref Header;
-            uint head = h.Head, tail = h.Tail;
-            return tail >= head ? tail - head : tail + _numSlots - head;
+            uint head = Volatile.Read(ref h.Head), tail = Volatile.Read(ref h.Tail);
+            return head >= _numSlots || tail >= _numSlots || Next(tail) != head;
         }
-    }
-
-    /// <summary>nm_ring_empty: head == tail.</summary>
-    public bool IsEmpty
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get { ref var h = ref Header; return h.Head == h.Tail; }
-    }
-
-    /// <summary>nm_tx_pending: slots still queued for transmission (next(tail) != head).</summary>
-    public bool HasPendingTx
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get { ref var h = ref Header; return Next(h.Tail) != h.Head; }
     }
 
     /// <summary>The slot at <paramref name="index"/>; valid for the life of the port.</summary>
@@ -141,15 +158,43 @@ public sealed class NetmapRing
         return _mem.Span(_buf0 + (long)bufferIndex * _bufSize, (int)_bufSize);
     }
 
-    /// <summary>The bytes of <paramref name="slot"/> (its buffer cut to its length, clamped to the buffer size).</summary>
+    /// <summary>The bytes of <paramref name="slot"/> (its buffer cut to its length, clamped to the buffer size).
+    /// Throws for an invalid buffer index; on data paths use <see cref="TryGetPayload"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Span<byte> Payload(in NetmapSlot slot)
     {
-        uint len = slot.Length <= _bufSize ? slot.Length : _bufSize;
+        uint len = slot.Length;
+        if (len > _bufSize) len = _bufSize;
         return Buffer(slot.BufferIndex)[..(int)len];
     }
 
     /// <summary>True when <paramref name="bufferIndex"/> is a buffer a slot may legally hold ([2, BufferCount)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsValidBuffer(uint bufferIndex) => bufferIndex >= NetmapConstants.ReservedBuffers && bufferIndex < _bufTotal;
+
+    /// <summary>
+    /// The buffer <paramref name="bufferIndex"/>, when it is one a slot may hold ([2, BufferCount)); otherwise false
+    /// and an empty span. Never throws: the index usually comes from a slot, which a peer may have written (copy
+    /// the slot's index into a local once, then call this with the local).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetBuffer(uint bufferIndex, out Span<byte> buffer)
+    {
+        if (!IsValidBuffer(bufferIndex)) { buffer = default; return false; }
+        buffer = _mem.Span(_buf0 + (long)bufferIndex * _bufSize, (int)_bufSize);
+        return true;
+    }
+
+    /// <summary>
+    /// The bytes of <paramref name="slot"/> (its buffer cut to its length, clamped to the buffer size), reading the
+    /// slot's index and length once; false and an empty span when the index is not a valid buffer. Never throws.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryGetPayload(in NetmapSlot slot, out Span<byte> payload)
+    {
+        uint idx = slot.BufferIndex, len = slot.Length;
+        if (!TryGetBuffer(idx, out var buffer)) { payload = default; return false; }
+        payload = buffer[..(int)(len <= _bufSize ? len : _bufSize)];
+        return true;
+    }
 }

@@ -20,7 +20,7 @@ public sealed class PortLifetimeTests : IDisposable
         "TxSync", "RxSync", "Poll", "PrepareWait", "AcknowledgeWakeup", "WaitAsync", "WaitForPeer", "WaitForPeerAsync",
         "ReceiveAsync", "Inject", "NextPacket", "Dispatch", "DispatchStruct", "Buffer", "FileDescriptor", "Failure", "Peer",
         "PeerFailure", "PeerArrivals", "TxRings", "RxRings", "Interface", "FirstTxRing", "FirstRxRing", "TxSlots", "RxSlots",
-        "MemId", "MemSize", "ExtraBuffers",
+        "MemId", "MemSize", "ExtraBuffers", "InvalidSlots",
     ];
 
     private struct Nop : IPacketHandler { public void Handle(ReadOnlySpan<byte> frame) { } }
@@ -59,6 +59,7 @@ public sealed class PortLifetimeTests : IDisposable
             case "MemId": _ = port.MemId; break;
             case "MemSize": _ = port.MemSize; break;
             case "ExtraBuffers": _ = port.ExtraBuffers; break;
+            case "InvalidSlots": _ = port.InvalidSlots; break;
             default: throw new ArgumentException(member);
         }
     }

@@ -1,4 +1,3 @@
-using Netmap.Abi;
 using Netmap.Rings;
 
 namespace Netmap.Tests.Rings;
@@ -43,23 +42,15 @@ public class SyncPrologueTests
         { 90, 37, 5, 40, false },
     };
 
+    private static SyncSnapshot Snap(uint n, uint head, uint cur, uint hwcur, uint hwtail, uint rhead, uint rcur, uint rtail)
+        => new() { NumSlots = n, Head = head, Cur = cur, HwCur = hwcur, HwTail = hwtail, RHead = rhead, RCur = rcur, RTail = rtail };
+
     [Theory]
     [MemberData(nameof(TxCases))]
     public void Tx_AcceptsHeadInRheadRtail_AndCurInHeadRtail(uint rhead, uint rtail, uint head, uint cur, bool accepted)
     {
-        var ring = new NetmapRingHeader { Head = head, Cur = cur, Tail = rtail };
-        var ks = new KringState { HwCur = rhead, RHead = rhead, RCur = rhead, RTail = rtail, HwTail = rtail };
-
-        bool ok = SyncPrologue.Tx(ref ring, ref ks, N, out uint gotHead);
-
-        Assert.Equal(accepted, ok);
-        if (accepted)
-        {
-            Assert.Equal(head, gotHead);
-            Assert.Equal((head, cur), (ks.RHead, ks.RCur));
-        }
-        else Assert.Equal((rhead, rhead), (ks.RHead, ks.RCur)); // nothing recorded
-        Assert.Equal(rtail, ks.RTail);
+        var s = Snap(N, head, cur, rhead, rtail, rhead, rhead, rtail);
+        Assert.Equal(accepted, SyncPrologue.Tx(in s));
     }
 
     [Theory]
@@ -70,18 +61,8 @@ public class SyncPrologueTests
     [InlineData(uint.MaxValue, 37u, 90u, 90u)]
     public void Tx_RejectsAnyKernelIndexOutsideTheRing(uint hwcur, uint rhead, uint rtail, uint hwtail)
     {
-        var ring = new NetmapRingHeader { Head = 40, Cur = 40, Tail = 90 };
-        var ks = new KringState { HwCur = hwcur, RHead = rhead, RCur = 37, RTail = rtail, HwTail = hwtail };
-        Assert.False(SyncPrologue.Tx(ref ring, ref ks, N, out _));
-    }
-
-    [Fact]
-    public void Tx_RestoresATailTheUserOverwrote()
-    {
-        var ring = new NetmapRingHeader { Head = 40, Cur = 45, Tail = 3 };
-        var ks = new KringState { HwCur = 37, RHead = 37, RCur = 37, RTail = 90, HwTail = 90 };
-        Assert.True(SyncPrologue.Tx(ref ring, ref ks, N, out _));
-        Assert.Equal(90u, ring.Tail);
+        var s = Snap(N, 40, 40, hwcur, hwtail, rhead, 37, rtail);
+        Assert.False(SyncPrologue.Tx(in s));
     }
 
     /// <summary>RX: head in [hwcur, rtail], cur in [head, rtail].</summary>
@@ -112,18 +93,8 @@ public class SyncPrologueTests
     [MemberData(nameof(RxCases))]
     public void Rx_AcceptsHeadInHwcurTail_AndCurInHeadTail(uint hwcur, uint rtail, uint head, uint cur, bool accepted)
     {
-        var ring = new NetmapRingHeader { Head = head, Cur = cur, Tail = rtail };
-        var ks = new KringState { HwCur = hwcur, RHead = hwcur, RCur = hwcur, RTail = rtail, HwTail = rtail };
-
-        bool ok = SyncPrologue.Rx(ref ring, ref ks, N, out uint gotHead);
-
-        Assert.Equal(accepted, ok);
-        if (accepted)
-        {
-            Assert.Equal(head, gotHead);
-            Assert.Equal((head, cur), (ks.RHead, ks.RCur));
-        }
-        else Assert.Equal((hwcur, hwcur), (ks.RHead, ks.RCur));
+        var s = Snap(N, head, cur, hwcur, rtail, hwcur, hwcur, rtail);
+        Assert.Equal(accepted, SyncPrologue.Rx(in s));
     }
 
     [Theory]
@@ -132,18 +103,8 @@ public class SyncPrologueTests
     [InlineData(37u, 90u, 100u)]
     public void Rx_RejectsAnyKernelIndexOutsideTheRing(uint hwcur, uint rtail, uint rhead)
     {
-        var ring = new NetmapRingHeader { Head = 40, Cur = 40, Tail = 90 };
-        var ks = new KringState { HwCur = hwcur, RHead = rhead, RCur = 37, RTail = rtail, HwTail = 90 };
-        Assert.False(SyncPrologue.Rx(ref ring, ref ks, N, out _));
-    }
-
-    [Fact]
-    public void Rx_RestoresATailTheUserOverwrote()
-    {
-        var ring = new NetmapRingHeader { Head = 40, Cur = 40, Tail = 99 };
-        var ks = new KringState { HwCur = 37, RHead = 37, RCur = 37, RTail = 60, HwTail = 60 };
-        Assert.True(SyncPrologue.Rx(ref ring, ref ks, N, out _));
-        Assert.Equal(60u, ring.Tail);
+        var s = Snap(N, 40, 40, hwcur, 90, rhead, 37, rtail);
+        Assert.False(SyncPrologue.Rx(in s));
     }
 
     [Fact]
@@ -157,9 +118,8 @@ public class SyncPrologueTests
                 for (uint k = 0; k < n; k++)
                 {
                     uint head = RingMath.Add(rhead, k, n);
-                    var ring = new NetmapRingHeader { Head = head, Cur = head, Tail = rtail };
-                    var ks = new KringState { HwCur = rhead, RHead = rhead, RCur = rhead, RTail = rtail, HwTail = rtail };
-                    Assert.True(SyncPrologue.Tx(ref ring, ref ks, n, out _), $"n={n} rhead={rhead} rtail={rtail} head={head}");
+                    var s = Snap(n, head, head, rhead, rtail, rhead, rhead, rtail);
+                    Assert.True(SyncPrologue.Tx(in s), $"n={n} rhead={rhead} rtail={rtail} head={head}");
                 }
             }
         }

@@ -113,10 +113,12 @@ public sealed partial class ValeIsolationScenarioTests(DaemonFixture daemon, ITe
         Assert.InRange(ValeShellPeer.Field(rh, "head"), 0, ValeShellPeer.Field(rh, "slots") - 1);
 
         // 3. A huge rhead written straight into the kring record (what netmapd's worker reads): counted, skipped,
-        // repaired by the hostile's next txsync; its good frames flow again afterwards.
+        // repaired by the hostile's next txsync, which puts back the rhead it last wrote (its own copy) and goes on;
+        // its good frames flow again afterwards.
         var rr = h.Call("bad-rhead h 3000000000 k");
         Assert.True(ValeShellPeer.Field(rr, "bad_delta") >= 1, rr);
-        Assert.Equal("False", ValeShellPeer.Word(rr, "resync"));
+        Assert.Equal("True", ValeShellPeer.Word(rr, "resync"));
+        Assert.InRange(ValeShellPeer.Field(rr, "rhead"), 0, 1023);
         h.Call($"send h 5 {Broadcast} {hm} 41 60 1500");
         a.Post("recv a 5 5000");
         b.Post("recv b 5 5000");

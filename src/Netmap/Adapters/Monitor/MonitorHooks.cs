@@ -26,7 +26,7 @@ internal static class MonitorHooks
 {
     /// <summary>The <see cref="KringState.MonitorLock"/> token of engine threads (VALE forwarders).</summary>
     public const uint EngineToken = uint.MaxValue;
-    private const int LockSpins = 100;
+    private const int LockSpins = 64;
     private const SlotFlags KeepAll = (SlotFlags)0xFFFF;
     private const SlotFlags KeepNotTxMon = ~SlotFlags.TxMonitor;
 
@@ -140,7 +140,7 @@ internal static class MonitorHooks
         try
         {
             uint n = t.NumSlots;
-            uint hwcur = Volatile.Read(ref ms.HwCur); // A: pairs with the monitor's release in MonitorSync.RxSync
+            uint hwcur = Volatile.Read(ref ms.HwCur); // A: pairs with the monitor's release in MonitorRxCore
             uint i = ms.HwTail;
             if (hwcur >= n || i >= n)
             {
@@ -162,35 +162,33 @@ internal static class MonitorHooks
             {
                 ref var s = ref src.Slot(beg);
                 ref var m = ref mem.Ref<NetmapSlot>(t.SlotsOffset + (long)i * NetmapSlot.Size);
+                // Each field of both slots read once: either ring's owner may rewrite them meanwhile.
                 uint sidx = s.BufferIndex, midx = m.BufferIndex;
                 uint len = Math.Min(s.Length, bufSize); // truncated to the monitor's buffer (the same pool here)
-                m.Flags = (s.Flags & keep) | set;
+                var sflags = s.Flags;
+                m.Flags = (sflags & keep) | set;
                 if (sidx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers
                     || midx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers)
                 {
                     ms.BadIndices++;
-                    m.Length = 0;
+                    len = 0;
                 }
                 else if (zeroCopy)
                 {
                     ushort mlen = m.Length;
                     m.BufferIndex = sidx;
-                    m.Length = (ushort)len;
                     s.BufferIndex = midx;
                     s.Length = mlen;
-                    s.Flags |= SlotFlags.BufferChanged;
+                    s.Flags = sflags | SlotFlags.BufferChanged;
                 }
-                else
-                {
-                    src.Buffer(sidx)[..(int)len].CopyTo(src.Buffer(midx));
-                    m.Length = (ushort)len;
-                }
-                bytes += m.Length;
+                else src.Buffer(sidx)[..(int)len].CopyTo(src.Buffer(midx));
+                m.Length = (ushort)len;
+                bytes += len;
                 sent++;
                 beg = beg + 1 == sn ? 0 : beg + 1;
                 i = i + 1 == n ? 0 : i + 1;
             }
-            Volatile.Write(ref ms.HwTail, i); // R: slots before the index (A1 in MonitorSync.RxSync)
+            Volatile.Write(ref ms.HwTail, i); // R: slots before the index (the acquire in MonitorRxCore)
             ms.Slots += sent;
             ms.Bytes += bytes;
         }
@@ -204,10 +202,12 @@ internal static class MonitorHooks
     private static bool TryLock(ref uint lockWord, uint token)
     {
         if (Interlocked.CompareExchange(ref lockWord, token, 0) == 0) return true;
-        var spin = new SpinWait();
+        // The word is in shared memory: a hostile mapper can hold it for ever, so the wait is short (tens of µs,
+        // longer than any legitimate holder's copy of one batch) and never yields: it must not cost the monitored
+        // port's sync a time slice.
         for (int k = 0; k < LockSpins; k++)
         {
-            spin.SpinOnce(sleep1Threshold: -1);
+            Thread.SpinWait(16);
             if (Volatile.Read(ref lockWord) == 0 && Interlocked.CompareExchange(ref lockWord, token, 0) == 0) return true;
         }
         return false;

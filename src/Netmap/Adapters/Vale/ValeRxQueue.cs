@@ -7,7 +7,8 @@ namespace Netmap.Adapters.Vale;
 /// forwarders (threads of an embedded engine, netmapd workers) may deliver into the same ring at once: each
 /// reserves a contiguous run of slots under the lock, copies without it, then completes its lease; hwtail moves
 /// only over completed leases, in reservation order, so the receiver sees every packet whole and in order.
-/// The consumer's release (the shared kring's hwcur, written by the client) is untrusted and validated here.
+/// The consumer's release (the shared kring's hwcur, written by the client) is untrusted and validated here; the
+/// shared hwtail is only a publication of <c>_hwTail</c>, re-asserted at every reservation if somebody overwrote it.
 /// </summary>
 internal sealed class ValeRxQueue
 {
@@ -45,6 +46,8 @@ internal sealed class ValeRxQueue
             uint released = Volatile.Read(ref shared.HwCur);
             if (released < n && RingMath.Distance(_hwCur, released, n) <= RingMath.Distance(_hwCur, _hwTail, n)) _hwCur = released;
             else if (released != _hwCur) shared.BadIndices++;
+            // hwtail is ours: put back a value somebody else wrote, or a consumer that took it could wait for ever.
+            if (Volatile.Read(ref shared.HwTail) != _hwTail) { shared.BadIndices++; Volatile.Write(ref shared.HwTail, _hwTail); }
             uint busy = RingMath.Distance(_hwCur, _hwLease, n);
             long free = n - 1 - busy;
             int packets = cumulative.Length;

@@ -102,9 +102,22 @@ internal sealed class ValeWorker : IDisposable
                 if (Volatile.Read(ref port.TxUsers[r]) == 0) continue;
                 ref var ks = ref port.TxState(r);
                 uint n = port.TxRings[r].NumSlots;
-                uint head = Volatile.Read(ref ks.RHead); // acquire: pairs with the client's release in ValeSync.TxSync
+                uint head = Volatile.Read(ref ks.RHead); // acquire: pairs with the client's release in SyncFrame.Tx
                 if (head >= n) { ks.BadIndices++; continue; }
-                if (head == port.TxHwCur[r]) continue;
+                uint hwcur = port.TxHwCur[r];
+                if (head == hwcur)
+                {
+                    // hwcur and hwtail are the worker's: put back values somebody else wrote (a client that took a
+                    // forged tail would otherwise wait for ever). Reads of lines the client only reads: no invalidation.
+                    uint hwtail = RingMath.Prev(hwcur, n);
+                    if (Volatile.Read(ref ks.HwTail) != hwtail || Volatile.Read(ref ks.HwCur) != hwcur)
+                    {
+                        ks.BadIndices++;
+                        ks.HwCur = hwcur;
+                        Volatile.Write(ref ks.HwTail, hwtail);
+                    }
+                    continue;
+                }
                 work = true;
                 if (!forward) return true;
                 ValeForwarder.Flush(port, r, head, _scratch);

@@ -28,6 +28,10 @@ internal sealed class PacketQueue : RingBackend
     /// <summary>The smallest frame the kernel accepts on an Ethernet device (the header).</summary>
     public const uint MinTxFrame = 14;
 
+    /// <summary>The longest slot chain rxsync builds for one frame (a 64 KiB block over 64-byte buffers); longer
+    /// frames are dropped.</summary>
+    private const int MaxChain = 1026;
+
     private readonly int _fd;
     private readonly TpacketRings _rings;
     private readonly uint _blockSize;
@@ -81,44 +85,26 @@ internal sealed class PacketQueue : RingBackend
     /// frame that could never fit (more slots than the ring holds) or that the kernel truncated is dropped and
     /// counted. False when the ring had to be reinitialised (frames are still fetched).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool RxSync(Kring k, uint token)
+    public override bool RxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true; // another process is syncing
-        try
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head, hwcur = snap.HwCur;
+        if (head != hwcur)
         {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            bool ok = SyncPrologue.Rx(ref rh, ref ks, n, out uint head);
-            if (!ok)
+            ref var s0 = ref ring.Slot(0);
+            for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
             {
-                SyncPrologue.Reinit(ring, ref ks);
-                head = ks.HwCur; // release nothing new
+                ref var s = ref Unsafe.Add(ref s0, (nint)i);
+                var f = s.Flags;
+                if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
             }
-            uint hwcur = ks.HwCur;
-            if (head != hwcur)
-            {
-                ref var s0 = ref ring.Slot(0);
-                for (uint i = hwcur; i != head; i = i + 1 == n ? 0 : i + 1)
-                {
-                    ref var s = ref Unsafe.Add(ref s0, (nint)i);
-                    if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
-                }
-                ks.HwCur = hwcur = head;
-            }
-            uint hwtail = ks.HwTail;
-            if (hwtail >= n) { ks.BadIndices++; hwtail = ks.RTail < n ? ks.RTail : hwcur; }
-            uint filled = Fill(ring, ref ks, hwtail, RingMath.Prev(hwcur, n), n);
-            Volatile.Write(ref ks.HwTail, filled);
-            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head);
-            return ok;
+            ks.HwCur = hwcur = head;
         }
-        finally
-        {
-            Volatile.Write(ref ks.SyncLock, 0);
-        }
+        uint filled = Fill(ring, ref ks, snap.HwTail, RingMath.Prev(hwcur, n), n);
+        Volatile.Write(ref ks.HwTail, filled);
+        snap.HwCur = hwcur;
+        snap.HwTail = snap.RTail = filled;
+        return true;
     }
 
     /// <summary>Copies frames into slots [<paramref name="tail"/>, <paramref name="limit"/>); returns the new tail.</summary>
@@ -132,7 +118,10 @@ internal sealed class PacketQueue : RingBackend
         uint slotCap = Math.Min(ring.BufferSize, ushort.MaxValue);
         uint frameMax = (n - 1) * slotCap; // the most a chain of the whole ring carries
         ulong slots = 0, bytes = 0;
-        while (free != 0)
+        Span<uint> buffers = stackalloc uint[MaxChain]; // the buffers of one frame's slots, each read once
+        // At most one pass over the blocks per sync: their headers are writable by every process that holds the
+        // socket, so "retired" blocks may keep coming.
+        for (uint visited = 0; free != 0 && visited < _rxBlocks; visited++)
         {
             ref var bd = ref _rings.Block(block);
             if ((Volatile.Read(ref bd.BlockStatus) & Tpacket3Header.StatusUser) == 0) break; // acquire: pairs with the kernel's retire
@@ -155,15 +144,15 @@ internal sealed class PacketQueue : RingBackend
                 }
                 bool vlan = (status & Tpacket3Header.StatusVlanValid) != 0;
                 uint total = vlan ? snap + 4 : snap;
-                if (snap < len || snap == 0 || (vlan && snap < 12) || total > frameMax)
+                if (snap < len || snap == 0 || (vlan && snap < 12) || total > frameMax || total > MaxChain * slotCap)
                 {
-                    ks.BackendDrops++; // truncated by the kernel, empty, or longer than the whole netmap ring
+                    ks.BackendDrops++; // truncated by the kernel, empty, or longer than the whole netmap ring (or a chain)
                 }
                 else
                 {
                     uint need = (total + slotCap - 1) / slotCap;
                     if (need > free) { waiting = true; break; }
-                    uint bad = FirstInvalidSlot(ring, tail, need, n);
+                    uint bad = ReadBuffers(ring, tail, need, n, buffers);
                     if (bad != need)
                     {
                         // A slot the user left without a valid buffer: hand it (and the ones before it) back empty
@@ -183,9 +172,9 @@ internal sealed class PacketQueue : RingBackend
                     if (vlan)
                     {
                         uint tpid = (status & Tpacket3Header.StatusVlanTpidValid) != 0 ? h.VlanTpid : 0x8100u;
-                        CopyTagged(ring, tail, n, slotCap, data, tpid, h.VlanTci);
+                        CopyTagged(ring, tail, n, slotCap, data, tpid, h.VlanTci, buffers);
                     }
-                    else CopyPlain(ring, tail, n, slotCap, data);
+                    else CopyPlain(ring, tail, n, slotCap, data, buffers);
                     tail = RingMath.Add(tail, need, n);
                     free -= need;
                     slots += need;
@@ -232,28 +221,31 @@ internal sealed class PacketQueue : RingBackend
         return oldestUser != uint.MaxValue ? oldestUser : newest;
     }
 
-    /// <summary>Index (0..need-1) of the first of slots [tail, tail + need) without a valid buffer, or need.</summary>
+    /// <summary>Reads the buffer index of each of slots [tail, tail + need) once into <paramref name="buffers"/>;
+    /// returns the index (0..need-1) of the first that is not a valid buffer, or need.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint FirstInvalidSlot(NetmapRing ring, uint tail, uint need, uint n)
+    private static uint ReadBuffers(NetmapRing ring, uint tail, uint need, uint n, Span<uint> buffers)
     {
         for (uint j = 0; j < need; j++)
         {
-            if (!ring.IsValidBuffer(ring.Slot(tail).BufferIndex)) return j;
+            uint idx = ring.Slot(tail).BufferIndex;
+            if (!ring.IsValidBuffer(idx)) return j;
+            buffers[(int)j] = idx;
             tail = tail + 1 == n ? 0 : tail + 1;
         }
         return need;
     }
 
     /// <summary>Copies <paramref name="data"/> into slots from <paramref name="slot"/> on, <paramref name="cap"/>
-    /// bytes per slot, NS_MOREFRAG on all but the last. The slots' buffers were checked by the caller.</summary>
+    /// bytes per slot, NS_MOREFRAG on all but the last, into the buffers the caller read and checked.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyPlain(NetmapRing ring, uint slot, uint n, uint cap, ReadOnlySpan<byte> data)
+    private static void CopyPlain(NetmapRing ring, uint slot, uint n, uint cap, ReadOnlySpan<byte> data, ReadOnlySpan<uint> buffers)
     {
-        while (true)
+        for (int b = 0; ; b++)
         {
             ref var s = ref ring.Slot(slot);
             int c = data.Length <= (int)cap ? data.Length : (int)cap;
-            data[..c].CopyTo(ring.Buffer(s.BufferIndex));
+            data[..c].CopyTo(ring.Buffer(buffers[b]));
             s.Length = (ushort)c;
             data = data[c..];
             if (data.IsEmpty) { s.Flags = SlotFlags.None; return; }
@@ -264,20 +256,20 @@ internal sealed class PacketQueue : RingBackend
 
     /// <summary>Like <see cref="CopyPlain"/> for a frame whose VLAN tag the device took off: puts the tag back after
     /// the two MAC addresses, so the ring holds the frame as it was on the wire.</summary>
-    private static void CopyTagged(NetmapRing ring, uint slot, uint n, uint cap, ReadOnlySpan<byte> data, uint tpid, uint tci)
+    private static void CopyTagged(NetmapRing ring, uint slot, uint n, uint cap, ReadOnlySpan<byte> data, uint tpid, uint tci, ReadOnlySpan<uint> buffers)
     {
         Span<byte> head = stackalloc byte[16];
         data[..12].CopyTo(head);
         BinaryPrimitives.WriteUInt16BigEndian(head[12..], (ushort)tpid);
         BinaryPrimitives.WriteUInt16BigEndian(head[14..], (ushort)tci);
         var rest = data[12..];
-        int pos = 0;
+        int pos = 0, b = 0;
         ReadOnlySpan<byte> src = head;
         bool onHead = true;
         while (true)
         {
             ref var s = ref ring.Slot(slot);
-            var buf = ring.Buffer(s.BufferIndex);
+            var buf = ring.Buffer(buffers[b]);
             int c = Math.Min(src.Length, (int)cap - pos);
             src[..c].CopyTo(buf[pos..]);
             pos += c;
@@ -288,6 +280,7 @@ internal sealed class PacketQueue : RingBackend
             {
                 s.Length = (ushort)pos; s.Flags = SlotFlags.MoreFragments;
                 slot = slot + 1 == n ? 0 : slot + 1;
+                b++;
                 pos = 0;
             }
         }
@@ -301,92 +294,67 @@ internal sealed class PacketQueue : RingBackend
     /// than an Ethernet header or longer than a TX frame are dropped and counted. False when the ring had to be
     /// reinitialised.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool TxSync(Kring k, uint token)
+    public override bool TxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true;
-        try
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head;
+        uint frame = ks.BackendCursor0;
+        if (frame >= _txFrames) { ks.BadIndices++; frame = 0; }
+        uint bufSize = ring.BufferSize;
+        uint i = snap.HwCur;
+        bool queued = false, full = false;
+        ulong slots = 0, bytes = 0;
+        while (i != head)
         {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            if (!SyncPrologue.Tx(ref rh, ref ks, n, out uint head))
+            ref var h = ref _rings.TxFrame(frame);
+            uint status = Volatile.Read(ref h.Status); // acquire: pairs with the kernel's release of the frame
+            if (status != Tpacket3Header.StatusAvailable && status != Tpacket3Header.StatusWrongFormat) { full = true; break; }
+            // The packet: slots [i, end), each slot read once and gathered into the frame as it is measured (the
+            // frame is handed over only if the packet is complete and sound).
+            var dst = _rings.TxData(frame);
+            uint end = i, count = 0;
+            int total = 0;
+            bool bad = false, open = false;
+            while (true)
             {
-                SyncPrologue.Reinit(ring, ref ks);
-                return false;
+                ref var s = ref ring.Slot(end);
+                uint idx = s.BufferIndex, len = s.Length;
+                var f = s.Flags;
+                if (!ring.TryGetBuffer(idx, out var buf) || len > bufSize) { bad = true; ks.BadIndices++; }
+                else if (!bad && total + (int)len <= dst.Length) buf[..(int)len].CopyTo(dst[total..]);
+                if (!bad) total += (int)len;
+                count++;
+                end = end + 1 == n ? 0 : end + 1;
+                if ((f & SlotFlags.MoreFragments) == 0) break;
+                if (end == head) { open = true; break; }
             }
-            uint frame = ks.BackendCursor0;
-            if (frame >= _txFrames) { ks.BadIndices++; frame = 0; }
-            uint bufSize = ring.BufferSize;
-            uint i = ks.HwCur;
-            bool queued = false, full = false;
-            ulong slots = 0, bytes = 0;
-            while (i != head)
+            if (open) break;
+            ClearBufferChanged(ring, i, end, n);
+            if (bad || total < MinTxFrame || total > _txMaxData)
             {
-                // The packet: slots [i, end).
-                uint end = i, total = 0, count = 0;
-                bool bad = false, open = false;
-                while (true)
-                {
-                    ref var s = ref ring.Slot(end);
-                    uint len = s.Length;
-                    if (!ring.IsValidBuffer(s.BufferIndex) || len > bufSize) { bad = true; ks.BadIndices++; }
-                    else total += len;
-                    count++;
-                    end = end + 1 == n ? 0 : end + 1;
-                    if ((s.Flags & SlotFlags.MoreFragments) == 0) break;
-                    if (end == head) { open = true; break; }
-                }
-                if (open) break;
-                if (bad || total < MinTxFrame || total > _txMaxData)
-                {
-                    ks.BackendDrops++;
-                    ClearBufferChanged(ring, i, end, n);
-                    i = end;
-                    continue;
-                }
-                ref var h = ref _rings.TxFrame(frame);
-                uint status = Volatile.Read(ref h.Status); // acquire: pairs with the kernel's release of the frame
-                if (status != Tpacket3Header.StatusAvailable && status != Tpacket3Header.StatusWrongFormat) { full = true; break; }
-                var dst = _rings.TxData(frame);
-                int pos = 0;
-                for (uint j = i; j != end; j = j + 1 == n ? 0 : j + 1)
-                {
-                    ref var s = ref ring.Slot(j);
-                    uint idx = s.BufferIndex;
-                    int len = s.Length;
-                    // Read again: the user may have changed the slot since the check above; never copy past either side.
-                    if (!ring.IsValidBuffer(idx) || len > (int)bufSize || len > dst.Length - pos) len = 0;
-                    else ring.Buffer(idx)[..len].CopyTo(dst[pos..]);
-                    pos += len;
-                    if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
-                }
-                h.NextOffset = 0;
-                h.Len = (uint)pos;
-                h.SnapLen = (uint)pos;
-                Volatile.Write(ref h.Status, Tpacket3Header.StatusSendRequest); // release: the data is written
-                frame = frame + 1 == _txFrames ? 0 : frame + 1;
-                queued = true;
-                slots += count;
-                bytes += (uint)pos;
+                ks.BackendDrops++;
                 i = end;
+                continue;
             }
-            ks.BackendCursor0 = frame;
-            // A full ring is kicked too: frames left in SEND_REQUEST by an earlier failed send get another chance.
-            if (queued || full) PacketSocket.Kick(_fd);
-            ks.HwCur = i;
-            uint hwtail = RingMath.Prev(i, n);
-            ks.HwTail = hwtail;
-            rh.Tail = ks.RTail = hwtail;
-            ks.Slots += slots;
-            ks.Bytes += bytes;
-            return true;
+            h.NextOffset = 0;
+            h.Len = (uint)total;
+            h.SnapLen = (uint)total;
+            Volatile.Write(ref h.Status, Tpacket3Header.StatusSendRequest); // release: the data is written
+            frame = frame + 1 == _txFrames ? 0 : frame + 1;
+            queued = true;
+            slots += count;
+            bytes += (uint)total;
+            i = end;
         }
-        finally
-        {
-            Volatile.Write(ref ks.SyncLock, 0);
-        }
+        ks.BackendCursor0 = frame;
+        // A full ring is kicked too: frames left in SEND_REQUEST by an earlier failed send get another chance.
+        if (queued || full) PacketSocket.Kick(_fd);
+        ks.HwCur = snap.HwCur = i;
+        uint hwtail = RingMath.Prev(i, n);
+        ks.HwTail = snap.HwTail = snap.RTail = hwtail;
+        ks.Slots += slots;
+        ks.Bytes += bytes;
+        return true;
     }
 
     private static void ClearBufferChanged(NetmapRing ring, uint from, uint to, uint n)
@@ -394,7 +362,8 @@ internal sealed class PacketQueue : RingBackend
         for (uint j = from; j != to; j = j + 1 == n ? 0 : j + 1)
         {
             ref var s = ref ring.Slot(j);
-            if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
+            var f = s.Flags;
+            if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
         }
     }
 

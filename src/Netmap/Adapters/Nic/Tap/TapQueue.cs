@@ -32,6 +32,9 @@ internal sealed class TapQueue : RingBackend
     private readonly int _fd;
     private readonly byte[] _scratch;
 
+    /// <summary>The longest chain rxsync builds for one frame (frames of 64 KiB over 64-byte buffers).</summary>
+    private const int MaxSpreadSlots = TunTap.MaxFrame / 64 + 2;
+
     private TapQueue(int fd) { _fd = fd; _scratch = GC.AllocateUninitializedArray<byte>(TunTap.MaxFrame, pinned: true); }
 
     public override int WaitFd => _fd;
@@ -66,147 +69,124 @@ internal sealed class TapQueue : RingBackend
                 $"ring {k.Index} is {k.Kind} with format {ks.BackendParam0}, expected {kind} with format {FormatPlainFrames}");
     }
 
-    /// <summary>txsync: writes the complete frames of [hwcur, head) to the TAP, frees them at once. False when the
-    /// ring had to be reinitialised.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool TxSync(Kring k, uint token)
+    /// <summary>txsync: writes the complete frames of [hwcur, head) to the TAP, frees them at once. Each slot's
+    /// fields are read once: a one-slot frame is written from its buffer, a chain is gathered into the scratch
+    /// buffer while it is measured.</summary>
+    public override bool TxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true; // busy: another fd is syncing
-        try
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head, i = snap.HwCur;
+        uint bufSize = ring.BufferSize;
+        var scratch = _scratch.AsSpan();
+        ulong slots = 0, bytes = 0;
+        while (i != head)
         {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            if (!SyncPrologue.Tx(ref rh, ref ks, n, out uint head))
+            // The frame: [i, last], last being the first slot without NS_MOREFRAG (or the slot before head).
+            uint last = i, count = 0;
+            int total = 0;
+            bool bad = false, tooLong = false, open = false;
+            ReadOnlySpan<byte> single = default;
+            while (true)
             {
-                SyncPrologue.Reinit(ring, ref ks);
-                return false;
+                ref var s = ref ring.Slot(last);
+                uint idx = s.BufferIndex, len = s.Length;
+                var f = s.Flags;
+                count++;
+                if (!ring.TryGetBuffer(idx, out var buf) || len > bufSize) bad = true;
+                else if (!bad && !tooLong)
+                {
+                    if (count == 1 && (f & SlotFlags.MoreFragments) == 0) single = buf[..(int)len];
+                    else if (total + (int)len > scratch.Length) tooLong = true;
+                    else buf[..(int)len].CopyTo(scratch[total..]);
+                    total += (int)len;
+                }
+                if ((f & SlotFlags.MoreFragments) == 0) break;
+                uint next = last + 1 == n ? 0 : last + 1;
+                if (next == head) { open = true; break; }
+                last = next;
             }
-            uint hwcur = ks.HwCur, i = hwcur;
-            uint bufSize = ring.BufferSize;
-            ulong slots = 0, bytes = 0;
-            while (i != head)
+            if (open)
             {
-                // The frame: [i, last], last being the first slot without NS_MOREFRAG.
-                uint last = i, count = 1;
-                int total = 0;
-                bool bad = false;
-                while (true)
-                {
-                    ref var s = ref ring.Slot(last);
-                    if (!ring.IsValidBuffer(s.BufferIndex) || s.Length > bufSize) bad = true;
-                    else total += s.Length;
-                    if ((s.Flags & SlotFlags.MoreFragments) == 0) break;
-                    uint next = last + 1 == n ? 0 : last + 1;
-                    if (next == head) { last = uint.MaxValue; break; }
-                    last = next; count++;
-                }
-                if (last == uint.MaxValue)
-                {
-                    // Unfinished chain: wait for its end, unless it already fills every slot the user can have.
-                    if ((head + 1 == n ? 0 : head + 1) != i) break;
-                    ks.BackendDrops++;
-                    last = head == 0 ? n - 1 : head - 1;
-                }
-                else if (bad) ks.BadIndices++;
-                else if (total > _scratch.Length) ks.BackendDrops++;
-                else
-                {
-                    nint w = count == 1 ? Write(ring.Buffer(ring.Slot(i).BufferIndex)[..total]) : Write(Gather(ring, i, count, total));
-                    if (w == -Libc.EAGAIN) break; // the slots stay pending
-                    if (w < 0) ks.BackendDrops++; // refused (runt, device down): dropped like a NIC drops it
-                    else { slots += count; bytes += (ulong)total; }
-                }
-                for (uint j = i; ; j = j + 1 == n ? 0 : j + 1)
-                {
-                    ref var s = ref ring.Slot(j);
-                    if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
-                    if (j == last) break;
-                }
-                i = last + 1 == n ? 0 : last + 1;
+                // Unfinished chain: wait for its end, unless it already fills every slot the user can have.
+                if ((head + 1 == n ? 0 : head + 1) != i) break;
+                ks.BackendDrops++;
             }
-            ks.HwCur = i;
-            ks.HwTail = i == 0 ? n - 1 : i - 1;
-            ks.Slots += slots;
-            ks.Bytes += bytes;
-            rh.Tail = ks.RTail = ks.HwTail;
-            return true;
+            else if (bad) ks.BadIndices++;
+            else if (tooLong) ks.BackendDrops++;
+            else
+            {
+                nint w = Write(count == 1 ? single : scratch[..total]);
+                if (w == -Libc.EAGAIN) break; // the slots stay pending
+                if (w < 0) ks.BackendDrops++; // refused (runt, device down): dropped like a NIC drops it
+                else { slots += count; bytes += (ulong)total; }
+            }
+            for (uint j = i; ; j = j + 1 == n ? 0 : j + 1)
+            {
+                ref var s = ref ring.Slot(j);
+                var f = s.Flags;
+                if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
+                if (j == last) break;
+            }
+            i = last + 1 == n ? 0 : last + 1;
         }
-        finally
-        {
-            Volatile.Write(ref ks.SyncLock, 0);
-        }
+        ks.HwCur = snap.HwCur = i;
+        ks.HwTail = snap.HwTail = snap.RTail = i == 0 ? n - 1 : i - 1;
+        ks.Slots += slots;
+        ks.Bytes += bytes;
+        return true;
     }
 
     /// <summary>rxsync: releases [hwcur, head), then reads what the host stack sent on the TAP into
-    /// [hwtail, hwcur - 1) until EAGAIN. Stamps ring.ts. False when the ring had to be reinitialised.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool RxSync(Kring k, uint token)
+    /// [hwtail, hwcur - 1) until EAGAIN.</summary>
+    public override bool RxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true;
-        try
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head, hwcur = snap.HwCur;
+        for (uint j = hwcur; j != head; j = j + 1 == n ? 0 : j + 1)
         {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            bool ok = SyncPrologue.Rx(ref rh, ref ks, n, out uint head);
-            if (!ok)
-            {
-                SyncPrologue.Reinit(ring, ref ks);
-                head = ks.HwCur; // release nothing new, still receive
-            }
-            uint hwcur = ks.HwCur;
-            for (uint j = hwcur; j != head; j = j + 1 == n ? 0 : j + 1)
-            {
-                ref var s = ref ring.Slot(j);
-                if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
-            }
-            hwcur = head;
-            ks.HwCur = hwcur;
+            ref var s = ref ring.Slot(j);
+            var f = s.Flags;
+            if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
+        }
+        hwcur = head;
+        ks.HwCur = snap.HwCur = hwcur;
 
-            uint i = ks.HwTail, end = hwcur == 0 ? n - 1 : hwcur - 1; // one slot always stays empty
-            if (i >= n) { ks.BadIndices++; i = end; }
-            uint bufSize = ring.BufferSize;
-            ulong slots = 0, bytes = 0;
-            uint dropped = 0; // bounds the sync when the host keeps sending frames that cannot be taken
-            while (i != end && dropped < n)
-            {
-                ref var s = ref ring.Slot(i);
-                if (!ring.IsValidBuffer(s.BufferIndex))
-                {
-                    // The user swapped in a bad buffer: hand the slot back empty rather than stall the ring.
-                    ks.BadIndices++;
-                    s.BufferIndex = 0; s.Length = 0; s.Flags = 0;
-                    i = i + 1 == n ? 0 : i + 1;
-                    continue;
-                }
-                nint r = TunTap.Read(_fd, ring.Buffer(s.BufferIndex), _scratch);
-                if (r == -Libc.EINTR) continue;
-                if (r <= 0) break; // EAGAIN: nothing more queued (any other error: the device is gone)
-                if (r <= bufSize)
-                {
-                    s.Length = (ushort)r; s.Flags = 0;
-                    i = i + 1 == n ? 0 : i + 1;
-                    slots++; bytes += (ulong)r;
-                    continue;
-                }
-                uint used = Spread(ring, i, end, (int)r);
-                if (used == 0) { ks.BackendDrops++; dropped++; continue; } // slot i is reused for the next frame
-                i = (i + used) % n;
-                slots += used; bytes += (ulong)r;
-            }
-            ks.Slots += slots;
-            ks.Bytes += bytes;
-            Volatile.Write(ref ks.HwTail, i);
-            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head);
-            return ok;
-        }
-        finally
+        uint i = snap.HwTail, end = hwcur == 0 ? n - 1 : hwcur - 1; // one slot always stays empty
+        uint bufSize = ring.BufferSize;
+        ulong slots = 0, bytes = 0;
+        // Bounds the sync when the host keeps sending frames that cannot be taken, or read(2) keeps being interrupted.
+        uint dropped = 0, interrupted = 0;
+        while (i != end && dropped < n && interrupted < n)
         {
-            Volatile.Write(ref ks.SyncLock, 0);
+            ref var s = ref ring.Slot(i);
+            if (!ring.TryGetBuffer(s.BufferIndex, out var buf))
+            {
+                // The user swapped in a bad buffer: hand the slot back empty rather than stall the ring.
+                ks.BadIndices++;
+                s.BufferIndex = 0; s.Length = 0; s.Flags = 0;
+                i = i + 1 == n ? 0 : i + 1;
+                continue;
+            }
+            nint r = TunTap.Read(_fd, buf, _scratch);
+            if (r == -Libc.EINTR) { interrupted++; continue; }
+            if (r <= 0) break; // EAGAIN: nothing more queued (any other error: the device is gone)
+            if (r <= bufSize)
+            {
+                s.Length = (ushort)r; s.Flags = 0;
+                i = i + 1 == n ? 0 : i + 1;
+                slots++; bytes += (ulong)r;
+                continue;
+            }
+            uint used = Spread(ring, ref ks, i, end, (int)r);
+            if (used == 0) { ks.BackendDrops++; dropped++; continue; } // slot i is reused for the next frame
+            i = (i + used) % n;
+            slots += used; bytes += (ulong)r;
         }
+        ks.Slots += slots;
+        ks.Bytes += bytes;
+        Volatile.Write(ref ks.HwTail, i);
+        snap.HwTail = snap.RTail = i;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -217,36 +197,28 @@ internal sealed class TapQueue : RingBackend
         return w;
     }
 
-    /// <summary>Copies the <paramref name="count"/> fragments starting at slot <paramref name="first"/> (validated by
-    /// the caller, <paramref name="total"/> bytes, at most the scratch size) into the scratch buffer.</summary>
-    private ReadOnlySpan<byte> Gather(NetmapRing ring, uint first, uint count, int total)
-    {
-        int at = 0;
-        for (uint c = 0, j = first; c < count; c++, j = ring.Next(j))
-        {
-            ref var s = ref ring.Slot(j);
-            ring.Buffer(s.BufferIndex)[..s.Length].CopyTo(_scratch.AsSpan(at));
-            at += s.Length;
-        }
-        return _scratch.AsSpan(0, total);
-    }
-
     /// <summary>
     /// A frame of <paramref name="len"/> bytes was read: the first buffer-size bytes into slot <paramref name="first"/>,
     /// the rest into the scratch buffer. Continues it into the following slots (before <paramref name="end"/>) as an
     /// NS_MOREFRAG chain. Returns the slots used, or 0 when the frame was truncated (longer than the scratch buffer),
     /// the free slots cannot hold it, or one of them has an invalid buffer (the frame is then dropped).
     /// </summary>
-    private uint Spread(NetmapRing ring, uint first, uint end, int len)
+    private uint Spread(NetmapRing ring, ref KringState ks, uint first, uint end, int len)
     {
         uint n = ring.NumSlots, bufSize = ring.BufferSize;
         int rest = len - (int)bufSize;
         if (rest > _scratch.Length) return 0;
         uint need = 1 + (uint)((rest + bufSize - 1) / bufSize);
         uint free = end >= first ? end - first : end + n - first;
-        if (need > free) return 0;
+        if (need > free || need > MaxSpreadSlots) return 0;
+        // The continuation slots' buffer indices, each read once, all checked before anything is written.
+        Span<uint> buffers = stackalloc uint[MaxSpreadSlots];
         for (uint c = 1, j = ring.Next(first); c < need; c++, j = ring.Next(j))
-            if (!ring.IsValidBuffer(ring.Slot(j).BufferIndex)) return 0;
+        {
+            uint idx = ring.Slot(j).BufferIndex;
+            if (!ring.IsValidBuffer(idx)) { ks.BadIndices++; return 0; }
+            buffers[(int)c] = idx;
+        }
         ref var s0 = ref ring.Slot(first);
         s0.Length = (ushort)bufSize; s0.Flags = SlotFlags.MoreFragments;
         int at = 0;
@@ -254,7 +226,7 @@ internal sealed class TapQueue : RingBackend
         {
             ref var s = ref ring.Slot(j);
             int chunk = Math.Min(rest - at, (int)bufSize);
-            _scratch.AsSpan(at, chunk).CopyTo(ring.Buffer(s.BufferIndex));
+            _scratch.AsSpan(at, chunk).CopyTo(ring.Buffer(buffers[(int)c]));
             at += chunk;
             s.Length = (ushort)chunk;
             s.Flags = c + 1 < need ? SlotFlags.MoreFragments : 0;

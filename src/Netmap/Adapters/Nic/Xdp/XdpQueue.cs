@@ -35,7 +35,8 @@ namespace Netmap.Adapters.Nic.Xdp;
 /// chunk minus the kernel's headroom (1792 bytes with 2048-byte buffers, copy mode) are dropped by the kernel
 /// (XDP_STATISTICS rx_dropped).</para>
 /// All shared state is in the kernel rings and the krings' <see cref="KringState"/>; this instance only caches the
-/// mappings and geometry. Syncs take the kring's SyncLock, allocate nothing and throw nothing.
+/// mappings and geometry. The syncs are <see cref="SyncFrame"/> around <see cref="TxCore"/>/<see cref="RxCore"/>,
+/// which get validated copies of the kring's indices; they allocate nothing and throw nothing.
 /// </summary>
 internal sealed class XdpQueue : RingBackend
 {
@@ -116,192 +117,161 @@ internal sealed class XdpQueue : RingBackend
 
     /// <summary>rxsync: lends the released slots' buffers to the fill ring, then takes the received frames into
     /// [hwtail, hwcur - 1). False when the ring had to be reinitialised (new frames are still taken).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool RxSync(Kring k, uint token)
+    public override bool RxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
         var rx = _rx;
         var fill = _fill;
         if (rx is null || fill is null) return true;
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true; // busy: another fd is syncing
-        try
-        {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            bool ok = SyncPrologue.Rx(ref rh, ref ks, n, out uint head);
-            if (!ok)
-            {
-                SyncPrologue.Reinit(ring, ref ks);
-                head = ks.HwCur; // release nothing new, still fetch frames
-            }
-            uint hwcur = ks.HwCur, hwtail = ks.HwTail;
-            if (hwtail >= n) { ks.BadIndices++; hwtail = hwcur; } // lent buffers are forgotten, not duplicated
-            uint bufTotal = ring.BufferCount;
-            ref var s0 = ref ring.Slot(0);
-            uint fprod = fill.Producer;
-            bool lent = false;
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head;
+        uint hwcur = snap.HwCur, hwtail = snap.HwTail; // validated copies (a scribbled hwtail was replaced by the shadow's)
+        uint bufTotal = ring.BufferCount;
+        ref var s0 = ref ring.Slot(0);
+        uint fprod = fill.Producer;
+        bool lent = false;
 
-            // Release [hwcur, head): the spare (hwcur - 1) and [hwcur, head - 1) become kernel-owned.
-            if (hwcur != head)
-            {
-                for (uint i = hwcur, prev = RingMath.Prev(hwcur, n); i != head; prev = i, i = i + 1 == n ? 0 : i + 1)
-                {
-                    uint idx = Unsafe.Add(ref s0, (nint)prev).BufferIndex;
-                    if (idx - NetmapConstants.ReservedBuffers < bufTotal - NetmapConstants.ReservedBuffers)
-                        fill.Addr(fprod++) = (ulong)idx << _shift;
-                    else
-                        ks.BadIndices++; // a placeholder: the slot stays kernel-owned without a buffer
-                    ref var s = ref Unsafe.Add(ref s0, (nint)i);
-                    if ((s.Flags & SlotFlags.BufferChanged) != 0) s.Flags &= ~SlotFlags.BufferChanged;
-                }
-                ks.HwCur = hwcur = head; // before the producer: a crash here loses buffers, never lends one twice
-                lent = true;
-            }
-
-            // Receive into [hwtail, spare).
-            uint spare = RingMath.Prev(hwcur, n);
-            uint room = RingMath.Distance(hwtail, spare, n);
-            uint cons = rx.Consumer;
-            uint avail = Volatile.Read(ref rx.Producer) - cons; // acquire: descriptors after the producer
-            if (avail > rx.Entries) { ks.BadIndices++; avail = 0; }
-            if (avail > room) avail = room;
-            if (avail != 0)
-            {
-                uint bufSize = ring.BufferSize;
-                uint received = 0;
-                ulong bytes = 0;
-                for (uint c = 0; c < avail; c++, cons++)
-                {
-                    var d = rx.Desc(cons); // one copy: the fields cannot change between check and use
-                    ulong chunk = d.Addr >> _shift;
-                    uint offset = (uint)d.Addr & _chunkMask;
-                    if (chunk - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers) { ks.BackendDrops++; continue; }
-                    ref var s = ref Unsafe.Add(ref s0, (nint)hwtail);
-                    SlotFlags flags = 0;
-                    if (s.BufferIndex != (uint)chunk)
-                    {
-                        if (!SwapIn(ref s0, n, hwtail, spare, (uint)chunk)) { ks.BackendDrops++; continue; } // not lent: not ours
-                        flags = SlotFlags.BufferChanged;
-                    }
-                    uint len = d.Len;
-                    if (len == 0 || len > bufSize - offset)
-                    {
-                        // The slot keeps the chunk and stays kernel-owned: lend it again.
-                        fill.Addr(fprod++) = chunk << _shift;
-                        lent = true;
-                        ks.BackendDrops++;
-                        continue;
-                    }
-                    if (offset != 0)
-                    {
-                        var buf = ring.Buffer((uint)chunk);
-                        buf.Slice((int)offset, (int)len).CopyTo(buf); // overlapping move to the buffer's start
-                    }
-                    s.Length = (ushort)len;
-                    s.Flags = flags;
-                    bytes += len;
-                    received++;
-                    hwtail = hwtail + 1 == n ? 0 : hwtail + 1;
-                }
-                Volatile.Write(ref rx.Consumer, cons); // the kernel may reuse the descriptors
-                ks.Slots += received;
-                ks.Bytes += bytes;
-            }
-            if (lent) Volatile.Write(ref fill.Producer, fprod); // release: the addresses before the producer
-            if ((Volatile.Read(ref fill.Flags) & XskSocket.RingNeedWakeup) != 0) XskSocket.KickRx(_fd);
-            Volatile.Write(ref ks.HwTail, hwtail);
-            SyncPrologue.RxPublishTail(ref rh, ref ks, n, head);
-            return ok;
-        }
-        finally
+        // Release [hwcur, head): the spare (hwcur - 1) and [hwcur, head - 1) become kernel-owned.
+        if (hwcur != head)
         {
-            Volatile.Write(ref ks.SyncLock, 0);
+            for (uint i = hwcur, prev = RingMath.Prev(hwcur, n); i != head; prev = i, i = i + 1 == n ? 0 : i + 1)
+            {
+                uint idx = Unsafe.Add(ref s0, (nint)prev).BufferIndex;
+                if (idx - NetmapConstants.ReservedBuffers < bufTotal - NetmapConstants.ReservedBuffers)
+                    fill.Addr(fprod++) = (ulong)idx << _shift;
+                else
+                    ks.BadIndices++; // a placeholder: the slot stays kernel-owned without a buffer
+                ref var s = ref Unsafe.Add(ref s0, (nint)i);
+                var f = s.Flags;
+                if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
+            }
+            ks.HwCur = hwcur = head; // before the producer: a crash here loses buffers, never lends one twice
+            lent = true;
         }
+
+        // Receive into [hwtail, spare).
+        uint spare = RingMath.Prev(hwcur, n);
+        uint room = RingMath.Distance(hwtail, spare, n);
+        uint cons = rx.Consumer;
+        uint avail = Volatile.Read(ref rx.Producer) - cons; // acquire: descriptors after the producer
+        if (avail > rx.Entries) { ks.BadIndices++; avail = 0; }
+        if (avail > room) avail = room;
+        if (avail != 0)
+        {
+            uint bufSize = ring.BufferSize;
+            uint received = 0;
+            ulong bytes = 0;
+            for (uint c = 0; c < avail; c++, cons++)
+            {
+                var d = rx.Desc(cons); // one copy: the fields cannot change between check and use
+                ulong chunk = d.Addr >> _shift;
+                uint offset = (uint)d.Addr & _chunkMask;
+                if (chunk - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers) { ks.BackendDrops++; continue; }
+                ref var s = ref Unsafe.Add(ref s0, (nint)hwtail);
+                SlotFlags flags = 0;
+                if (s.BufferIndex != (uint)chunk)
+                {
+                    if (!SwapIn(ref s0, n, hwtail, spare, (uint)chunk)) { ks.BackendDrops++; continue; } // not lent: not ours
+                    flags = SlotFlags.BufferChanged;
+                }
+                uint len = d.Len;
+                if (len == 0 || len > bufSize - offset)
+                {
+                    // The slot keeps the chunk and stays kernel-owned: lend it again.
+                    fill.Addr(fprod++) = chunk << _shift;
+                    lent = true;
+                    ks.BackendDrops++;
+                    continue;
+                }
+                if (offset != 0)
+                {
+                    var buf = ring.Buffer((uint)chunk);
+                    buf.Slice((int)offset, (int)len).CopyTo(buf); // overlapping move to the buffer's start
+                }
+                s.Length = (ushort)len;
+                s.Flags = flags;
+                bytes += len;
+                received++;
+                hwtail = hwtail + 1 == n ? 0 : hwtail + 1;
+            }
+            Volatile.Write(ref rx.Consumer, cons); // the kernel may reuse the descriptors
+            ks.Slots += received;
+            ks.Bytes += bytes;
+        }
+        if (lent) Volatile.Write(ref fill.Producer, fprod); // release: the addresses before the producer
+        if ((Volatile.Read(ref fill.Flags) & XskSocket.RingNeedWakeup) != 0) XskSocket.KickRx(_fd);
+        Volatile.Write(ref ks.HwTail, hwtail);
+        snap.HwCur = hwcur;
+        snap.HwTail = snap.RTail = hwtail;
+        return true;
     }
 
     /// <summary>txsync: posts [hwcur, head) to the TX ring (whole single-slot frames), kicks the kernel, then frees
     /// the slots whose buffers completed. False when the ring had to be reinitialised.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override bool TxSync(Kring k, uint token)
+    public override bool TxCore(Kring k, ref KringState ks, ref SyncSnapshot snap, uint token)
     {
         var tx = _tx;
         var comp = _comp;
         if (tx is null || comp is null) return true;
-        ref var ks = ref k.State;
-        if (Interlocked.CompareExchange(ref ks.SyncLock, token, 0) != 0) return true;
-        try
-        {
-            var ring = k.Ring;
-            ref var rh = ref ring.Header;
-            uint n = k.NumSlots;
-            if (!SyncPrologue.Tx(ref rh, ref ks, n, out uint head))
-            {
-                SyncPrologue.Reinit(ring, ref ks);
-                return false;
-            }
-            uint hwcur = ks.HwCur, hwtail = ks.HwTail;
-            ref var s0 = ref ring.Slot(0);
-            uint prod = tx.Producer;
+        var ring = k.Ring;
+        uint n = snap.NumSlots, head = snap.Head;
+        uint hwcur = snap.HwCur, hwtail = snap.HwTail;
+        ref var s0 = ref ring.Slot(0);
+        uint prod = tx.Producer;
 
-            if (hwcur != head)
+        if (hwcur != head)
+        {
+            uint used = prod - Volatile.Read(ref tx.Consumer);
+            uint free = used <= tx.Entries ? tx.Entries - used : 0;
+            uint bufTotal = ring.BufferCount, bufSize = ring.BufferSize;
+            uint complete = hwcur, posted = 0;
+            ulong bytes = 0;
+            bool inFrame = false;
+            for (uint i = hwcur; i != head && free != 0; i = i + 1 == n ? 0 : i + 1)
             {
-                uint used = prod - Volatile.Read(ref tx.Consumer);
-                uint free = used <= tx.Entries ? tx.Entries - used : 0;
-                uint bufTotal = ring.BufferCount, bufSize = ring.BufferSize;
-                uint complete = hwcur, posted = 0;
-                ulong bytes = 0;
-                bool inFrame = false;
-                for (uint i = hwcur; i != head && free != 0; i = i + 1 == n ? 0 : i + 1)
+                ref var s = ref Unsafe.Add(ref s0, (nint)i);
+                var f = s.Flags;
+                if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
+                bool more = (f & SlotFlags.MoreFragments) != 0;
+                if (more || inFrame)
                 {
-                    ref var s = ref Unsafe.Add(ref s0, (nint)i);
-                    var f = s.Flags;
-                    if ((f & SlotFlags.BufferChanged) != 0) s.Flags = f & ~SlotFlags.BufferChanged;
-                    bool more = (f & SlotFlags.MoreFragments) != 0;
-                    if (more || inFrame)
-                    {
-                        // Multi-slot frame: not carried. Counted once, at its last slot.
-                        s.Length = 0;
-                        inFrame = more;
-                        if (!more) { ks.BackendDrops++; complete = i + 1 == n ? 0 : i + 1; }
-                        continue;
-                    }
-                    uint idx = s.BufferIndex, len = s.Length;
-                    if (idx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers) { ks.BadIndices++; s.Length = 0; }
-                    else if (len == 0 || len > bufSize) { ks.BackendDrops++; s.Length = 0; }
-                    else
-                    {
-                        ref var d = ref tx.Desc(prod++);
-                        d.Addr = (ulong)idx << _shift;
-                        d.Len = len;
-                        d.Options = 0;
-                        free--;
-                        posted++;
-                        bytes += len;
-                    }
-                    complete = i + 1 == n ? 0 : i + 1;
+                    // Multi-slot frame: not carried. Counted once, at its last slot.
+                    s.Length = 0;
+                    inFrame = more;
+                    if (!more) { ks.BackendDrops++; complete = i + 1 == n ? 0 : i + 1; }
+                    continue;
                 }
-                // The producer before hwcur: a sync that dies in between makes the next one post these slots again (sent
-                // twice, the extra completions counted as bad); the other order would leave them pending for good.
-                Volatile.Write(ref tx.Producer, prod); // release: the descriptors before the producer
-                ks.HwCur = hwcur = complete;
-                ks.Slots += posted;
-                ks.Bytes += bytes;
+                uint idx = s.BufferIndex, len = s.Length;
+                if (idx - NetmapConstants.ReservedBuffers >= bufTotal - NetmapConstants.ReservedBuffers) { ks.BadIndices++; s.Length = 0; }
+                else if (len == 0 || len > bufSize) { ks.BackendDrops++; s.Length = 0; }
+                else
+                {
+                    ref var d = ref tx.Desc(prod++);
+                    d.Addr = (ulong)idx << _shift;
+                    d.Len = len;
+                    d.Options = 0;
+                    free--;
+                    posted++;
+                    bytes += len;
+                }
+                complete = i + 1 == n ? 0 : i + 1;
             }
-
-            // Kick: copy mode always (the generic path sends at most 32 frames per call), else when the kernel asks.
-            if (prod != Volatile.Read(ref tx.Consumer) && (_copyMode || (Volatile.Read(ref tx.Flags) & XskSocket.RingNeedWakeup) != 0))
-                Kick(tx, prod);
-
-            hwtail = Reclaim(ref ks, ref s0, n, hwtail, hwcur, comp, ring.BufferCount);
-            ks.HwTail = hwtail;
-            rh.Tail = ks.RTail = hwtail;
-            return true;
+            // The producer before hwcur: a sync that dies in between makes the next one post these slots again (sent
+            // twice, the extra completions counted as bad); the other order would leave them pending for good.
+            Volatile.Write(ref tx.Producer, prod); // release: the descriptors before the producer
+            ks.HwCur = hwcur = complete;
+            ks.Slots += posted;
+            ks.Bytes += bytes;
         }
-        finally
-        {
-            Volatile.Write(ref ks.SyncLock, 0);
-        }
+
+        // Kick: copy mode always (the generic path sends at most 32 frames per call), else when the kernel asks.
+        if (prod != Volatile.Read(ref tx.Consumer) && (_copyMode || (Volatile.Read(ref tx.Flags) & XskSocket.RingNeedWakeup) != 0))
+            Kick(tx, prod);
+
+        hwtail = Reclaim(ref ks, ref s0, n, hwtail, hwcur, comp, ring.BufferCount);
+        ks.HwTail = hwtail;
+        snap.HwCur = hwcur;
+        snap.HwTail = snap.RTail = hwtail;
+        return true;
     }
 
     /// <summary>Kicks until the kernel took every posted descriptor, stopped making progress, or said to come back
