@@ -150,7 +150,9 @@ internal static class Program
                     return 0;
                 }
             }
-            if (port.Poll(PollEvents.In, 1000) == PollEvents.None && idle.Elapsed > Transfer.IdleLimit)
+            var ev = port.Poll(PollEvents.In, 1000);
+            if (ev == PollEvents.HangUp) { Transfer.PeerGone(port); ev = PollEvents.None; }
+            if (ev == PollEvents.None && idle.Elapsed > Transfer.IdleLimit)
                 throw new PeerFailure($"nothing arrived for {Transfer.IdleLimit.TotalSeconds} s after {count} packets");
         }
     }
@@ -313,6 +315,7 @@ internal sealed class Transfer
             }
             if (_received < _rxTotal) events |= PollEvents.In;
             var got = port.Poll(events, 1000);
+            if (got == PollEvents.HangUp) { PeerGone(port); got = PollEvents.None; }
             if ((got & PollEvents.Error) != 0)
             {
                 // netmapd died: said once; a pipe's data path is the clients' own, so the transfer goes on.
@@ -324,6 +327,14 @@ internal sealed class Transfer
         }
         if (_txTotal > 0) Check(port.TxSync(), "txsync");
         if (_rxTotal > 0) Check(port.RxSync(), "rxsync"); // release what was read
+    }
+
+    /// <summary>The other end of the pipe is gone: say so (PEER-GONE reason), then sleep until a new one attaches (at
+    /// most a second, so the caller's idle check still runs) instead of spinning on the hang-up.</summary>
+    public static void PeerGone(NetmapPort port)
+    {
+        Console.WriteLine($"PEER-GONE {port.PeerFailure}");
+        if (port.WaitForPeer(1000)) Console.WriteLine($"PEER-BACK {port.PeerArrivals}");
     }
 
     private string State()

@@ -44,6 +44,9 @@ public sealed class StopSignal
     /// <see cref="NetmapPort.Poll"/> that a stop interrupts: polls <paramref name="port"/> in slices of at most
     /// <see cref="PollSliceMs"/> until something is ready, <paramref name="timeoutMs"/> has passed (-1 = forever), or
     /// the flag is set. Returns what the last slice returned (None on timeout or stop). Allocates nothing.
+    /// A pipe end whose peer is gone (<see cref="PollEvents.HangUp"/> with nothing else ready) waits for a new peer
+    /// within the same budget instead of returning at once, as netmap's tools block on such a pipe: the tool's
+    /// timeout path runs, and <see cref="NetmapPort.PeerFailure"/> says why.
     /// </summary>
     public PollEvents Poll(NetmapPort port, PollEvents events, int timeoutMs)
     {
@@ -60,6 +63,12 @@ public sealed class StopSignal
                 if (left < slice) slice = (int)left;
             }
             var ready = port.Poll(events, slice);
+            if (ready == PollEvents.HangUp)
+            {
+                if (!_stop) port.WaitForPeer(slice);
+                if (_stop) return PollEvents.None;
+                continue; // a peer came (or a slice passed): poll again, within the deadline
+            }
             if (ready != PollEvents.None || _stop) return ready;
         }
     }

@@ -138,7 +138,7 @@ public sealed class PingPong
                 if (ev == PollEvents.None)
                 {
                     if (stop.IsSet) break;
-                    _log.D("ping_body", PktGenLines.PingPoll, "poll error on queue 0: timeout");
+                    _log.D("ping_body", PktGenLines.PingPoll, "poll error on queue 0: timeout" + Transmitter.PeerNote(port));
                     continue;
                 }
                 rx = Collect(rxRings, buckets, ref count, ref tMin, ref av);
@@ -238,7 +238,7 @@ public sealed class PingPong
             else if (stop.Poll(port, PollEvents.In, 1000) == PollEvents.None)
             {
                 if (stop.IsSet) break;
-                _log.D("pong_body", PktGenLines.PongPoll, "poll error on queue 0: timeout");
+                _log.D("pong_body", PktGenLines.PongPoll, "poll error on queue 0: timeout" + Transmitter.PeerNote(port));
                 continue;
             }
             uint txAvail = tx.GetSpace(out uint txHead); // head and tail read once

@@ -91,7 +91,7 @@ public sealed class Transmitter
                 if (ev == PollEvents.None)
                 {
                     if (stop.IsSet) break;
-                    _log.D("sender_body", PktGenLines.SenderPoll, "poll error on queue 0: timeout");
+                    _log.D("sender_body", PktGenLines.SenderPoll, "poll error on queue 0: timeout" + PeerNote(port));
                 }
                 if ((ev & PollEvents.Error) != 0)
                 {
@@ -284,6 +284,10 @@ public sealed class Transmitter
             }
         }
     }
+
+    /// <summary>" (netmap:p}1 was closed)" when the port is a pipe end whose peer is gone, else "": appended to the
+    /// poll timeout lines, so a sender learns why nothing moves.</summary>
+    internal static string PeerNote(NetmapPort port) => port.PeerFailure is { } why ? $" ({why})" : "";
 
     private static void WaitUntil(long deadline)
     {

@@ -122,8 +122,10 @@ public sealed class PortBridge
             else if (_ba.CanMove) eb |= PollEvents.In;
         }
         if (_same) { ea |= eb; eb = PollEvents.None; }
-        if (ea != PollEvents.None && _a.PrepareWait(ea) != PollEvents.None) return true;
-        if (eb != PollEvents.None && _b.PrepareWait(eb) != PollEvents.None) return true;
+        // A pipe end whose peer is gone reports HangUp for as long as it lasts: sleep anyway (the other direction may
+        // still move, and the engine kicks the line when a new peer attaches).
+        if (ea != PollEvents.None && (_a.PrepareWait(ea) & ~PollEvents.HangUp) != PollEvents.None) return true;
+        if (eb != PollEvents.None && (_b.PrepareWait(eb) & ~PollEvents.HangUp) != PollEvents.None) return true;
 
         Span<int> fds = stackalloc int[2];
         Span<short> revents = stackalloc short[2];

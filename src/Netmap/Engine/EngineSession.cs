@@ -29,6 +29,9 @@ internal sealed class EngineSession : IDisposable
     /// <summary>Detail of the last refused request, for the error message the client shows.</summary>
     public string? LastError { get; set; }
     public bool IsClosed { get; private set; }
+    /// <summary>Set by the host before closing: the client's process ended without closing the port (netmapd saw the
+    /// connection hang up instead of the client's orderly close). Reported to a pipe's other end.</summary>
+    public bool Abandoned { get; set; }
 
     public void Dispose()
     {

@@ -401,6 +401,7 @@ public sealed class NetmapEngine : IDisposable
                 try { _monitors.Activate(monitor, reg.RxFirst, reg.RxLast); }
                 catch { Unregister(session); throw; }
             }
+            if (adapter is PipeEnd arriving && arriving.Registrations == 1) arriving.AnnouncePresence(KringState.PeerAttached, session.PeerPid);
             result = MakeResult(session, reg);
             if (result.LocalAdapter is ValePort own && session.Internal) own.ForwardedByCaller = true;
             return Errno.None;
@@ -849,6 +850,8 @@ public sealed class NetmapEngine : IDisposable
         a.Registrations--;
         if (a.Registrations == 0)
         {
+            if (a is PipeEnd leaving && leaving.Peer.Registrations > 0)
+                leaving.AnnouncePresence(session.Abandoned ? KringState.PeerDied : KringState.PeerClosed, session.PeerPid);
             _monitors.OnPortUnused(a); // the port leaves netmap mode: its monitors are orphaned first
             a.OnUnused();
         }

@@ -20,6 +20,15 @@ internal static unsafe class FdPoll
         return Libc.poll(&p, 1, 0) > 0 && (p.Revents & HangupEvents) != 0;
     }
 
+    /// <summary>True when the peer of connected socket <paramref name="fd"/> has closed it entirely (POLLHUP: its process
+    /// closed the descriptor or ended), not only shut down its writing side (POLLRDHUP alone: an orderly close that
+    /// still waits for our answer, as <c>DaemonChannel.Dispose</c> does).</summary>
+    public static bool PeerGone(int fd)
+    {
+        Libc.PollFd p = new() { Fd = fd, Events = (short)(Libc.POLLIN | Libc.POLLRDHUP) };
+        return Libc.poll(&p, 1, 0) > 0 && (p.Revents & Libc.POLLHUP) != 0;
+    }
+
     /// <summary>The revents bits that say a socket's peer is gone (or the descriptor unusable).</summary>
     public const short HangupEvents = Libc.POLLHUP | Libc.POLLRDHUP | Libc.POLLERR | Libc.POLLNVAL;
 
@@ -35,7 +44,7 @@ internal static unsafe class FdPoll
     }
 
     /// <summary>Most descriptors <see cref="Wait"/> takes (the pollfd array lives on the stack).</summary>
-    public const int MaxDescriptors = 16;
+    public const int MaxDescriptors = 64;
 
     /// <summary>
     /// poll() on <paramref name="fds"/>, each with its own <paramref name="events"/>, until one is ready or

@@ -11,7 +11,7 @@ internal static unsafe partial class Libc
 {
     private const string L = "libc.so.6";
 
-    public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_POPULATE = 0x8000;
+    public const int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000, MAP_POPULATE = 0x8000;
     public const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     /// <summary>fcntl seals (memfd): F_ADD_SEALS/F_GET_SEALS and the seal bits.</summary>
     public const int F_ADD_SEALS = 1033, F_GET_SEALS = 1034, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;

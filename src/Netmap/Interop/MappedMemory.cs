@@ -7,9 +7,17 @@ namespace Netmap.Interop;
 /// no code above Interop needs pointers. Offsets are checked against the mapping length by the callers that
 /// read them from shared memory (they are untrusted); the accessors here check only in debug builds.
 /// </summary>
+/// <remarks>
+/// Release never leaves a hole: <see cref="Dispose"/> replaces the shared pages with a private anonymous mapping of the
+/// same size at the same address (one mmap with MAP_FIXED, atomic for every other thread), so a ring view, a slot ref
+/// or a span somebody still uses reads zeros and writes into memory nobody else sees instead of faulting; the memfd's
+/// pages are given back at once. The placeholder (address space only: MAP_NORESERVE, untouched pages cost nothing)
+/// is unmapped by the finalizer, when no ring view or port refers to this object any more.
+/// </remarks>
 internal sealed unsafe class MappedMemory : IDisposable
 {
     private byte* _base;
+    private int _released;
 
     private MappedMemory(byte* b, long length, int fd) { _base = b; Length = length; Fd = fd; }
 
@@ -19,8 +27,11 @@ internal sealed unsafe class MappedMemory : IDisposable
     /// <summary>The memfd this mapping was made from (owned: closed on Dispose).</summary>
     public int Fd { get; private set; }
 
-    /// <summary>Base address, only for identity and diagnostics (never dereferenced above Interop).</summary>
-    public nint BaseAddress => (nint)_base;
+    /// <summary>Base address, only for identity and diagnostics (never dereferenced above Interop); 0 once released.</summary>
+    public nint BaseAddress => _released != 0 ? 0 : (nint)_base;
+
+    /// <summary>True once <see cref="Dispose"/> replaced the shared pages by the placeholder.</summary>
+    public bool IsReleased => _released != 0;
 
     /// <summary>The seals every region memfd carries before it leaves the engine: its size can never change again
     /// (no shrink, no grow) and nobody can add or remove a seal (so no one can forbid writable mappings either).</summary>
@@ -120,12 +131,20 @@ internal sealed unsafe class MappedMemory : IDisposable
     /// <summary>True when [offset, offset+length) lies inside the mapping (for offsets read from shared memory).</summary>
     public bool Contains(long offset, long length) => offset >= 0 && length >= 0 && (ulong)offset + (ulong)length <= (ulong)Length;
 
+    /// <summary>Gives the region's pages back and leaves the placeholder described in the remarks (idempotent).</summary>
     public void Dispose()
     {
-        if (_base != null) { Libc.munmap(_base, (nuint)Length); _base = null; }
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        // If the placeholder cannot be made (address space exhausted) the shared mapping stays until the finalizer:
+        // memory is kept longer, but nothing can fault.
+        Libc.mmap(_base, (nuint)Length, Libc.PROT_READ | Libc.PROT_WRITE,
+            Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS | Libc.MAP_FIXED | Libc.MAP_NORESERVE, -1, 0);
         if (Fd >= 0) { Libc.close(Fd); Fd = -1; }
-        GC.SuppressFinalize(this);
     }
 
-    ~MappedMemory() { if (_base != null) Libc.munmap(_base, (nuint)Length); if (Fd >= 0) Libc.close(Fd); }
+    ~MappedMemory()
+    {
+        if (_base != null) Libc.munmap(_base, (nuint)Length);
+        if (_released == 0 && Fd >= 0) Libc.close(Fd);
+    }
 }

@@ -48,6 +48,16 @@ internal struct KringState
     /// this ring's sync writes are the truth and the shared ones can only differ by a scribble
     /// (see <see cref="SyncFrame"/>).</summary>
     [FieldOffset(52)] public uint SyncSeq;
+    /// <summary>Pipe rings (engine): whether the other end of the pipe is open, so that this end's clients see it
+    /// without a system call: bits 0..7 one of <see cref="PeerWaiting"/>, <see cref="PeerAttached"/>,
+    /// <see cref="PeerClosed"/>, <see cref="PeerDied"/>; bits 8..31 how many times a peer end attached (wraps). Written
+    /// only by the engine, with one 4-byte store per change to every ring of this end, when the peer end's first
+    /// registration comes or its last one goes; then, after a full fence, this end's kick line is signalled if a ring of
+    /// this end has <see cref="NeedKick"/> armed (the sync's own wakeup rule).</summary>
+    [FieldOffset(56)] public uint PeerState;
+    /// <summary>Pipe rings (engine): the process id of the peer end's last client (0: the engine's own process),
+    /// written before <see cref="PeerState"/>; for messages only.</summary>
+    [FieldOffset(60)] public uint PeerPid;
 
     [FieldOffset(64)] public uint HwTail;
     /// <summary>Monitor RX rings: lock of the monitored port's syncs that fill this ring (they may run in several
@@ -93,6 +103,9 @@ internal struct KringState
     [FieldOffset(224)] public ulong BackendDrops;
 
     public const int Size = 256;
+    /// <summary><see cref="PeerState"/> values: no peer end has been open yet; one is open; the last one was closed;
+    /// the last one's process ended without closing it (killed, crashed, exited without closing the port).</summary>
+    public const uint PeerWaiting = 0, PeerAttached = 1, PeerClosed = 2, PeerDied = 3;
     public const uint NoPeer = uint.MaxValue;
     /// <summary>Entries of the monitor link table (offsets 88..127).</summary>
     public const int MaxMonitorLinks = 10;

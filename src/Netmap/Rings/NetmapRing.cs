@@ -11,6 +11,9 @@ namespace Netmap;
 /// cannot make this view reach outside the region.
 /// Ownership: the user owns slots [Head, Tail) and their buffers; Head and Cur are the user's to write,
 /// Tail is written by sync. Not thread-safe: one thread per ring.
+/// Lifetime: valid until its port is disposed. A view (or a slot ref, a span) used after that reads undefined bytes
+/// (the ring may be another port's by then) but never faults: a released region stays mapped to placeholder memory
+/// while any view of it is reachable.
 /// </summary>
 public sealed class NetmapRing
 {

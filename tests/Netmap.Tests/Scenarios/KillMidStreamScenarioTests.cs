@@ -78,21 +78,25 @@ public sealed class KillMidStreamScenarioTests(DaemonFixture daemon, ITestOutput
             seq = PortWriter.SendStream(sender, 7, seq, seq + 300, stall: Limit);
             first.Kill();
         }
-        // The sender is unharmed: it fills the ring, and then Poll times out instead of failing or hanging.
+        // The sender is unharmed: it fills the ring, and then Poll reports the hang-up at once (the receiver's process
+        // died) instead of failing, hanging or timing out.
         ulong before = seq;
         seq = PortWriter.SendStream(sender, 7, seq, seq + 5000, stall: TimeSpan.FromMilliseconds(300));
         log.WriteLine($"after the receiver's death the sender queued {seq - before} more packets; tx space {tx.Space} of {tx.NumSlots - 1}");
         Assert.True(seq - before < tx.NumSlots, "the sender queued more packets than the ring holds");
         Assert.True(tx.Space < 2, $"the ring should be full, space {tx.Space}");
         var t = Stopwatch.StartNew();
-        Assert.Equal(PollEvents.None, sender.Poll(PollEvents.Out, 100));
-        Assert.InRange(t.ElapsedMilliseconds, 90, 5000);
+        Assert.Equal(PollEvents.HangUp, sender.Poll(PollEvents.Out, 5000));
+        Assert.True(t.ElapsedMilliseconds < 1000, $"the hang-up took {t.ElapsedMilliseconds} ms");
+        Assert.Equal(PeerState.Died, sender.Peer);
+        log.WriteLine(sender.PeerFailure);
 
         // A new receiver attaches to the same pipe and gets the rest of the stream, contiguous from where the dead one
         // stopped reading; the sender resumes as the ring drains.
         ulong end = seq + 3000;
         using var second = PeerProcess.Start(log, "sink2", daemon.SocketPath, ["sink", "netmap:rk}1", $"{end}"]);
         second.WaitForLine(PeerProtocol.Ready, Limit);
+        Assert.Equal(PeerState.Attached, sender.Peer);
         seq = PortWriter.SendStream(sender, 7, seq, end, stall: Limit);
         Assert.Equal(end, seq);
         second.ExpectSuccess(Limit);

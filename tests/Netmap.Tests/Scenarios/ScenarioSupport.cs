@@ -338,6 +338,7 @@ public static class PortReader
             if (total.Elapsed > timeout) { port.RxSync(); return false; }
             var ev = port.Poll(PollEvents.In, 50);
             Assert.False((ev & PollEvents.Error) != 0, "poll reported POLLERR");
+            if (ev == PollEvents.HangUp) port.WaitForPeer(50); // the sender is gone: sleep, do not spin on the hang-up
         }
     }
 }
@@ -398,6 +399,7 @@ public static class PortWriter
             foreach (var r in port.TxRings) r.Cur = r.Tail;
             var ev = port.Poll(PollEvents.Out, 50);
             Assert.False((ev & PollEvents.Error) != 0, "poll reported POLLERR");
+            if (ev == PollEvents.HangUp) port.WaitForPeer(50); // the receiver is gone: sleep, do not spin on the hang-up
         }
         Assert.True(port.TxSync());
         return seq;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Netmap.Abi;
 using Netmap.Engine;
+using Netmap.Interop;
 
 namespace Netmap.Hosting.Daemon;
 
@@ -45,7 +46,14 @@ internal sealed class EngineRequestHandler(NetmapEngine engine, DescriptorBudget
         return new DaemonReply(err, err == Errno.None ? result : null, err == Errno.None ? null : session.LastError);
     }
 
-    public void Closed(DaemonConnection connection) => connection.Session?.Dispose();
+    public void Closed(DaemonConnection connection)
+    {
+        if (connection.Session is not { } session) return;
+        // An orderly close (DaemonChannel.Dispose) shuts down only the client's writing side and waits for us; a client
+        // whose process ended has closed the socket entirely.
+        session.Abandoned = FdPoll.PeerGone(connection.Socket.Fd);
+        session.Dispose();
+    }
 
     private static EngineSession SessionOf(ref DaemonRequest request)
         => request.Connection.Session ?? throw new InvalidOperationException($"{request.Connection.Peer}: no engine session");
