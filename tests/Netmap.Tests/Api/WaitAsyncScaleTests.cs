@@ -104,19 +104,27 @@ public sealed class WaitAsyncScaleTests(ITestOutputHelper log)
             }
             const int Warm = 2000, Rounds = 5000;
             await Task.WhenAll(Pong(Warm), Ping(Warm)).ConfigureAwait(false);
-            long pendingBefore = a.PendingWaits + b.PendingWaits;
-            var pong = Pong(Rounds);
-            var ping = Ping(Rounds);
-            long before = GC.GetTotalAllocatedBytes(precise: true);
-            await ping.ConfigureAwait(false);
-            await pong.ConfigureAwait(false);
-            long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            long pending = a.PendingWaits + b.PendingWaits - pendingBefore;
-            log.WriteLine($"{2 * Rounds} waits, {pending} of them pending: {allocated} bytes allocated in the process");
-            Assert.True(pending > Rounds, $"only {pending} of {2 * Rounds} waits went pending");
-            // Nothing per wait: the smallest object is 24 bytes, so less than a byte per wait on average means none was
-            // made per wait (what remains is the runtime's own, e.g. the thread pool adding a thread).
-            Assert.True(allocated < pending, $"{allocated} bytes for {pending} pending waits");
+            // The count is process-wide: whatever another test's leftover thread allocates meanwhile is counted too. So
+            // up to three windows are measured; steady-state code allocates the same in each, noise does not.
+            var windows = new List<(long Allocated, long Pending)>();
+            for (int attempt = 0; attempt < 3; attempt++)
+            {
+                long pendingBefore = a.PendingWaits + b.PendingWaits;
+                var pong = Pong(Rounds);
+                var ping = Ping(Rounds);
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                await ping.ConfigureAwait(false);
+                await pong.ConfigureAwait(false);
+                long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+                long pending = a.PendingWaits + b.PendingWaits - pendingBefore;
+                log.WriteLine($"{2 * Rounds} waits, {pending} of them pending: {allocated} bytes allocated in the process");
+                windows.Add((allocated, pending));
+                // Nothing per wait: the smallest object is 24 bytes, so less than a byte per wait on average means none
+                // was made per wait (what remains is the runtime's own, e.g. the thread pool adding a thread).
+                if (pending > Rounds && allocated < pending) return;
+            }
+            Assert.True(windows.All(w => w.Pending > Rounds), $"too few waits went pending: {string.Join(", ", windows.Select(w => w.Pending))}");
+            Assert.Fail($"every window allocated: {string.Join(", ", windows.Select(w => $"{w.Allocated} bytes for {w.Pending} pending waits"))}");
         });
     }
 
@@ -130,16 +138,19 @@ public sealed class WaitAsyncScaleTests(ITestOutputHelper log)
             using var tx = NetmapPort.Open("netmap:ra{1", host);
             using var rx = NetmapPort.Open("netmap:ra}1", host);
             using var stop = new CancellationTokenSource();
-            const int Warm = 2000, Total = 22000;
+            const int Warm = 2000, Window = 6000, Windows = 3, Total = Warm + Window * Windows;
             long received = 0;
             var frame = new byte[60];
-            long before = 0;
+            // Process-wide count (another test's leftover thread is counted too): windows after the warm-up are measured
+            // separately and the quietest one decides; steady-state code allocates the same in each.
+            var marks = new long[Windows + 1];
             var consumer = Task.Run(async () =>
             {
                 await foreach (var batch in rx.ReceiveAsync(stop.Token).ConfigureAwait(false))
                 {
                     foreach (var f in batch) received += f.Length > 0 ? 1 : 0;
-                    if (Volatile.Read(ref received) == Warm) before = GC.GetTotalAllocatedBytes(precise: true);
+                    long r = Volatile.Read(ref received);
+                    if (r >= Warm && (r - Warm) % Window == 0) marks[(r - Warm) / Window] = GC.GetTotalAllocatedBytes(precise: true);
                     if (received >= Total) break;
                 }
             });
@@ -153,10 +164,10 @@ public sealed class WaitAsyncScaleTests(ITestOutputHelper log)
                 while (Volatile.Read(ref received) < want && !consumer.IsCompleted) spin.SpinOnce(sleep1Threshold: -1);
             }
             await consumer.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-            long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            log.WriteLine($"{Total - Warm} ReceiveAsync steps after warm-up ({rx.PendingWaits} pending waits in all): {allocated} bytes allocated");
+            var perWindow = Enumerable.Range(0, Windows).Select(k => marks[k + 1] - marks[k]).ToArray();
+            log.WriteLine($"{Window} ReceiveAsync steps per window after warm-up ({rx.PendingWaits} pending waits in all): {string.Join(", ", perWindow)} bytes allocated");
             Assert.True(rx.PendingWaits > Total / 2, $"only {rx.PendingWaits} waits went pending");
-            Assert.True(allocated < Total - Warm, $"{allocated} bytes for {Total - Warm} steps (less than a byte per step means no object per step)");
+            Assert.True(perWindow.Min() < Window, $"{perWindow.Min()} bytes for {Window} steps in the quietest window (less than a byte per step means no object per step)");
         });
     }
 }
